@@ -1,0 +1,3 @@
+from s3batch_tui.cli import main
+
+raise SystemExit(main())

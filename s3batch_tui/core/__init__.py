@@ -1,0 +1,1 @@
+"""Everything that is not UI. Nothing here imports textual."""

@@ -1,0 +1,34 @@
+"""Errors that reach the user: each one says what is wrong and where."""
+
+from __future__ import annotations
+
+
+class InputError(Exception):
+    """Bad input (spec, manifest, flag): nothing was started or written.
+
+    Attributes:
+        where: the file, field path or flag at fault ("manifest.csv line 4 column 2").
+        what: what is wrong and what was expected.
+        code: a short machine-readable code, used as the FailureCode of a job.
+    """
+
+    def __init__(self, what: str, where: str = "", code: str = "InvalidInput") -> None:
+        self.what = what
+        self.where = where
+        self.code = code
+        super().__init__(f"{where}: {what}" if where else what)
+
+
+class ManifestError(InputError):
+    """A manifest that cannot be read: the job fails in Preparing, nothing is touched."""
+
+    def __init__(self, what: str, where: str = "", code: str = "ManifestError") -> None:
+        super().__init__(what, where, code)
+
+
+class JobStateError(Exception):
+    """A request that the job's current status does not allow (e.g. pausing a Complete job)."""
+
+
+class JobNotFound(Exception):
+    """No job in the store matches the given id or prefix."""

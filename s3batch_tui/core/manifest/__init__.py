@@ -1,0 +1,1 @@
+"""Where a manifest lives and how it is read: CSV, S3 Inventory, generator."""

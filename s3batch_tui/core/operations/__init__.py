@@ -1,0 +1,1 @@
+"""One module per operation; `registry.py` maps AWS member names to them."""

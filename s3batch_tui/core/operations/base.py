@@ -1,0 +1,55 @@
+"""The one small interface all operations share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar, Protocol
+
+from s3batch_tui.core.manifest.entry import ManifestEntry
+
+
+@dataclass(frozen=True, slots=True)
+class TaskOutcome:
+    """What one task did: one report row.
+
+    Attributes:
+        succeeded: whether the operation was applied.
+        http_status: the HTTP status of the last call (200 on success).
+        error_code: the S3 (or Lambda) error code; empty on success.
+        message: the report's ResultMessage ("Successful", the error message, ...).
+        retryable: a transient failure worth retrying (5xx, SlowDown, throttling,
+            connection error, Lambda TemporaryFailure). The engine retries these with
+            back-off; when attempts run out the outcome is reported as it is.
+    """
+
+    succeeded: bool
+    http_status: int = 200
+    error_code: str = ""
+    message: str = "Successful"
+    retryable: bool = False
+
+
+SUCCESS = TaskOutcome(succeeded=True)
+
+
+@dataclass(frozen=True)
+class OperationContext:
+    """What an operation may use: the shared S3 client and the job's identity."""
+
+    s3: Any
+    job_id: str
+    make_client: Any = None  # callable(service_name) -> boto3 client, for Lambda & co.
+
+
+class Operation(Protocol):
+    """Built once per job from the spec's operation parameters; `run` is thread-safe."""
+
+    name: ClassVar[str]
+
+    def run(self, entry: ManifestEntry) -> TaskOutcome:
+        """Apply the operation to one object.
+
+        Return an outcome, or let a botocore exception propagate: the engine turns it
+        into an outcome (error code, HTTP status, message) and decides about retries.
+        """
+        ...

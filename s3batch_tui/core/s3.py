@@ -1,0 +1,66 @@
+"""boto3 session and client factory: profile, region, endpoint, connection pool size.
+
+The standard AWS settings work as in the AWS CLI (AWS_PROFILE, AWS_REGION,
+AWS_ENDPOINT_URL, credentials from the environment or ~/.aws); explicit values
+(`--profile`, `--region`, `--endpoint-url`) win. botocore's own retries are off:
+the engine's retry policy is the only one, so attempts are counted in one place.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+
+@dataclass(frozen=True)
+class AwsSettings:
+    """Where to send requests. None means: whatever the AWS SDK finds by itself."""
+
+    endpoint_url: str | None = None
+    profile: str | None = None
+    region: str | None = None
+
+    @property
+    def effective_endpoint(self) -> str | None:
+        """The endpoint in use, explicit or from AWS_ENDPOINT_URL (None: AWS itself)."""
+        return self.endpoint_url or os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+
+
+class ClientFactory:
+    """Makes boto3 clients that share one session; one client per service is cached.
+
+    boto3 clients are thread-safe, so the whole worker pool shares one S3 client whose
+    connection pool is sized to the pool (`max_pool_connections`).
+    """
+
+    def __init__(self, settings: AwsSettings | None = None, max_pool_connections: int = 10) -> None:
+        self.settings = settings or AwsSettings()
+        self.max_pool_connections = max_pool_connections
+        self._session = boto3.session.Session(profile_name=self.settings.profile, region_name=self.settings.region)
+        self._clients: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def client(self, service: str = "s3") -> Any:
+        """The shared client for `service`."""
+        with self._lock:
+            if service not in self._clients:
+                self._clients[service] = self._make(service)
+            return self._clients[service]
+
+    def _make(self, service: str) -> Any:
+        endpoint = self.settings.endpoint_url
+        s3_options = {"addressing_style": "path"} if self.settings.effective_endpoint else {}
+        config = Config(
+            max_pool_connections=self.max_pool_connections,
+            retries={"max_attempts": 1, "mode": "standard"},
+            connect_timeout=10,
+            read_timeout=60,
+            s3=s3_options or None,
+        )
+        region = self._session.region_name or "us-east-1"
+        return self._session.client(service, endpoint_url=endpoint, region_name=region, config=config)

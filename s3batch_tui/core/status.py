@@ -1,0 +1,58 @@
+"""Job statuses (AWS names) and the transitions between them (SPEC.md section 4)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class JobStatus(StrEnum):
+    """The status of a job, named exactly as AWS S3 Batch Operations names it."""
+
+    NEW = "New"
+    PREPARING = "Preparing"
+    SUSPENDED = "Suspended"
+    READY = "Ready"
+    ACTIVE = "Active"
+    PAUSING = "Pausing"
+    PAUSED = "Paused"
+    COMPLETING = "Completing"
+    COMPLETE = "Complete"
+    CANCELLING = "Cancelling"
+    CANCELLED = "Cancelled"
+    FAILING = "Failing"
+    FAILED = "Failed"
+
+    @property
+    def is_terminal(self) -> bool:
+        """True for Complete, Cancelled and Failed: nothing changes a terminal job."""
+        return self in TERMINAL
+
+
+S = JobStatus
+TERMINAL = frozenset({S.COMPLETE, S.CANCELLED, S.FAILED})
+
+# Statuses in which a runner process must hold the job's lease. If the runner dies,
+# the job is shown as Paused with a reason and can be resumed anywhere.
+RUNNING = frozenset({S.PREPARING, S.READY, S.ACTIVE, S.PAUSING, S.COMPLETING, S.CANCELLING, S.FAILING})
+
+# Paused is reachable from every running status because a runner can die at any point.
+TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
+    S.NEW: frozenset({S.PREPARING, S.CANCELLED, S.FAILED}),
+    S.PREPARING: frozenset({S.SUSPENDED, S.READY, S.FAILED, S.CANCELLING, S.CANCELLED, S.PAUSED}),
+    S.SUSPENDED: frozenset({S.READY, S.CANCELLED}),
+    S.READY: frozenset({S.ACTIVE, S.CANCELLING, S.CANCELLED, S.PAUSED, S.PAUSING}),
+    S.ACTIVE: frozenset({S.PAUSING, S.PAUSED, S.COMPLETING, S.CANCELLING, S.FAILING}),
+    S.PAUSING: frozenset({S.PAUSED, S.CANCELLING, S.ACTIVE}),
+    S.PAUSED: frozenset({S.READY, S.PREPARING, S.ACTIVE, S.CANCELLING, S.CANCELLED}),
+    S.COMPLETING: frozenset({S.COMPLETE, S.FAILED, S.PAUSED}),
+    S.CANCELLING: frozenset({S.CANCELLED, S.PAUSED}),
+    S.FAILING: frozenset({S.FAILED, S.PAUSED}),
+    S.COMPLETE: frozenset(),
+    S.CANCELLED: frozenset(),
+    S.FAILED: frozenset(),
+}
+
+
+def can_transition(old: JobStatus, new: JobStatus) -> bool:
+    """Whether a job may go from `old` to `new`."""
+    return new in TRANSITIONS[old]
