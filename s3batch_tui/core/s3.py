@@ -57,7 +57,7 @@ class ClientFactory:
         s3_options = {"addressing_style": "path"} if self.settings.effective_endpoint else {}
         config = Config(
             max_pool_connections=self.max_pool_connections,
-            retries={"max_attempts": 1, "mode": "standard"},
+            retries={"total_max_attempts": 1, "mode": "standard"},
             connect_timeout=10,
             read_timeout=60,
             s3=s3_options or None,

@@ -1,0 +1,1 @@
+"""The engine: scheduler, worker pool, retries, rate limit, failure threshold."""

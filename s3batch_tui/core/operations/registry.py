@@ -1,0 +1,38 @@
+"""Which class runs which `JobOperation` member: adding an operation = one line here."""
+
+from __future__ import annotations
+
+from s3batch_tui.core.errors import InputError
+from s3batch_tui.core.operations.base import Operation, OperationContext
+from s3batch_tui.core.operations.copy import PutObjectCopyOperation
+from s3batch_tui.core.operations.tagging import DeleteObjectTaggingOperation, PutObjectTaggingOperation
+from s3batch_tui.core.spec import JobOperation
+
+OPERATIONS: dict[str, type] = {
+    cls.name: cls
+    for cls in (
+        PutObjectCopyOperation,
+        PutObjectTaggingOperation,
+        DeleteObjectTaggingOperation,
+    )
+}
+"""AWS member name (`S3PutObjectTagging`) -> the class that runs it locally."""
+
+AWS_ONLY = frozenset({"S3ReplicateObject", "S3UpdateObjectEncryption"})
+"""Members that only AWS S3 Batch Operations can run."""
+
+
+def build_operation(operation: JobOperation, context: OperationContext) -> Operation:
+    """The runnable operation for a job's `JobOperation`.
+
+    Raises:
+        InputError: the member cannot run locally, or its parameters ask for something
+            not supported yet; nothing has been touched.
+    """
+    where = f"Operation.{operation.name}"
+    if operation.name in AWS_ONLY:
+        raise InputError("runs only on AWS S3 Batch Operations", where, code="UnsupportedOperation")
+    cls = OPERATIONS.get(operation.name)
+    if cls is None:
+        raise InputError("not supported locally yet", where, code="UnsupportedOperation")
+    return cls(operation.params, context)
