@@ -31,19 +31,15 @@ class JobStatus(StrEnum):
 S = JobStatus
 TERMINAL = frozenset({S.COMPLETE, S.CANCELLED, S.FAILED})
 
-# Statuses in which a runner process must hold the job's lease. If the runner dies,
-# the job is shown as Paused with a reason and can be resumed anywhere.
-RUNNING = frozenset({S.PREPARING, S.READY, S.ACTIVE, S.PAUSING, S.COMPLETING, S.CANCELLING, S.FAILING})
-
 # Paused is reachable from every running status because a runner can die at any point.
 TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
     S.NEW: frozenset({S.PREPARING, S.CANCELLED, S.FAILED}),
     S.PREPARING: frozenset({S.SUSPENDED, S.READY, S.FAILED, S.CANCELLING, S.CANCELLED, S.PAUSED}),
     S.SUSPENDED: frozenset({S.READY, S.CANCELLED}),
-    S.READY: frozenset({S.ACTIVE, S.CANCELLING, S.CANCELLED, S.PAUSED, S.PAUSING}),
+    S.READY: frozenset({S.PREPARING, S.ACTIVE, S.CANCELLING, S.CANCELLED, S.PAUSED, S.PAUSING, S.FAILING}),
     S.ACTIVE: frozenset({S.PAUSING, S.PAUSED, S.COMPLETING, S.CANCELLING, S.FAILING}),
     S.PAUSING: frozenset({S.PAUSED, S.CANCELLING, S.ACTIVE}),
-    S.PAUSED: frozenset({S.READY, S.PREPARING, S.ACTIVE, S.CANCELLING, S.CANCELLED}),
+    S.PAUSED: frozenset({S.READY, S.PREPARING, S.ACTIVE, S.CANCELLING, S.CANCELLED, S.FAILING}),
     S.COMPLETING: frozenset({S.COMPLETE, S.FAILED, S.PAUSED}),
     S.CANCELLING: frozenset({S.CANCELLED, S.PAUSED}),
     S.FAILING: frozenset({S.FAILED, S.PAUSED}),

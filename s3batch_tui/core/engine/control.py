@@ -1,0 +1,52 @@
+"""Steering a job from anywhere: pause, resume, cancel, confirm, priority.
+
+Control is a write to the store. A job held by a live runner gets a request that the
+runner acts on within a second; a job nobody runs changes status directly.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from s3batch_tui.core.errors import JobStateError
+from s3batch_tui.core.status import JobStatus as S
+from s3batch_tui.core.store import Store
+
+ACTIONS = ("pause", "resume", "cancel", "confirm")
+
+
+class ControlResult(Enum):
+    """What a control request led to."""
+
+    REQUESTED = "requested"  # the runner will act on it within a second
+    DONE = "done"  # the status changed already
+    NEEDS_RUNNER = "needs_runner"  # someone must run the job to finish it (write its report)
+
+
+def request_control(store: Store, job_id: str, action: str) -> ControlResult:
+    """Ask for `action` on a job; raises JobStateError when its status does not allow it."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}; expected one of {', '.join(ACTIONS)}")
+    store.reap_orphans()
+    record = store.get(job_id)
+    status = record.status
+    if status.is_terminal:
+        raise JobStateError(f"job {job_id} has already ended ({status}); it cannot be changed")
+    allowed = {
+        "pause": {S.PREPARING, S.READY, S.ACTIVE},
+        "resume": {S.PAUSED, S.PAUSING},
+        "cancel": set(S) - {S.CANCELLING},
+        "confirm": {S.SUSPENDED},
+    }[action]
+    if status not in allowed:
+        raise JobStateError(f"job {job_id} is {status}; it cannot be asked to {action}")
+    if store.lease_is_live(record):
+        store.set_request(job_id, action)
+        return ControlResult.REQUESTED
+    if action == "cancel" and record.succeeded + record.failed > 0:
+        store.set_request(job_id, "cancel")
+        return ControlResult.NEEDS_RUNNER
+    target = {"pause": S.PAUSED, "resume": S.READY, "cancel": S.CANCELLED, "confirm": S.READY}[action]
+    reason = {"pause": "paused by the user", "cancel": "cancelled by the user"}.get(action)
+    store.set_status(job_id, target, reason, clear_request=True)
+    return ControlResult.DONE
