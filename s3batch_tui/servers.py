@@ -175,7 +175,7 @@ def _wait_until_writable(server: LocalS3Server, timeout: float) -> None:
     """SeaweedFS answers HTTP before its volumes accept writes; probe with a real write."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    client = server.client(retries={"max_attempts": 1})
+    client = server.client(retries={"total_max_attempts": 1})
     deadline = time.monotonic() + timeout
     bucket = "s3batch-readiness-probe"
     while True:

@@ -1,0 +1,112 @@
+"""Side by side: the same tagging job through `s3batch-tui run` and a bare boto3 pool.
+
+One local SeaweedFS, N small objects, one CSV manifest. Each round runs both peers as
+fresh processes with the same worker count (alternating who goes first) and times them
+from process start to exit. Prints both rates and their ratio (median of the rounds).
+
+    python bench/bench_tagging.py [--objects 5000] [--workers 16] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from s3batch_tui.servers import start_seaweedfs  # noqa: E402
+
+BUCKET = "bench"
+
+# The peer: what a careful engineer would write by hand, with the same pool size.
+BARE_POOL = r"""
+import sys, urllib.parse
+from concurrent.futures import ThreadPoolExecutor
+import boto3
+from botocore.config import Config
+manifest, workers, round_no = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+client = boto3.client("s3", config=Config(max_pool_connections=workers, s3={"addressing_style": "path"}))
+def tag(line):
+    bucket, key = line.rstrip("\n").split(",")
+    client.put_object_tagging(Bucket=bucket, Key=urllib.parse.unquote_plus(key),
+                              Tagging={"TagSet": [{"Key": "round", "Value": round_no}]})
+with open(manifest, encoding="utf-8") as lines, ThreadPoolExecutor(workers) as pool:
+    for _ in pool.map(tag, lines):
+        pass
+"""
+
+
+def seed(client, count: int, workdir: Path) -> Path:
+    client.create_bucket(Bucket=BUCKET)
+    keys = [f"data/{i % 50:02d}/object {i:06d}.bin" for i in range(count)]
+    with ThreadPoolExecutor(32) as pool:
+        list(pool.map(lambda key: client.put_object(Bucket=BUCKET, Key=key, Body=b"x" * 1024), keys))
+    manifest = workdir / "manifest.csv"
+    manifest.write_text("".join(f"{BUCKET},{urllib.parse.quote_plus(k)}\n" for k in keys), encoding="utf-8")
+    return manifest
+
+
+def job_file(manifest: Path, workdir: Path, round_no: int) -> Path:
+    job = {
+        "Operation": {"S3PutObjectTagging": {"TagSet": [{"Key": "round", "Value": str(round_no)}]}},
+        "Manifest": {
+            "Spec": {"Format": "S3BatchOperations_CSV_20180820", "Fields": ["Bucket", "Key"]},
+            "Location": {"ObjectArn": f"file://{manifest}"},
+        },
+        "Report": {"Enabled": True, "Bucket": f"file://{workdir / 'reports'}", "Format": "Report_CSV_20180820",
+                   "ReportScope": "AllTasks"},  # fmt: skip
+        "Priority": 10,
+    }
+    path = workdir / f"job-{round_no}.json"
+    path.write_text(json.dumps(job))
+    return path
+
+
+def timed(command: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    result = subprocess.run(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        sys.exit(f"{command[:4]} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--objects", type=int, default=5000)
+    parser.add_argument("--workers", type=int, default=16)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="s3batch-bench-"))
+    with start_seaweedfs(workdir / "weed") as server:
+        manifest = seed(server.client(), args.objects, workdir)
+        env = os.environ | server.env() | {"S3BATCH_TUI_HOME": str(workdir / "home")}
+        ours, bare = [], []
+        for round_no in range(args.rounds):
+            runs = [
+                (ours, [sys.executable, "-m", "s3batch_tui", "run", str(job_file(manifest, workdir, round_no)),
+                        "--workers", str(args.workers)]),
+                (bare, [sys.executable, "-c", BARE_POOL, str(manifest), str(args.workers), str(round_no)]),
+            ]  # fmt: skip
+            for times, command in runs if round_no % 2 == 0 else runs[::-1]:
+                times.append(timed(command, env))
+            print(f"round {round_no + 1}: s3batch-tui {ours[-1]:.2f} s, bare pool {bare[-1]:.2f} s", flush=True)
+    ours_rate = args.objects / statistics.median(ours)
+    bare_rate = args.objects / statistics.median(bare)
+    print(f"\n{args.objects} taggings, {args.workers} workers, median of {args.rounds} rounds (process start to exit)")
+    print(f"  s3batch-tui run : {ours_rate:8.0f} tasks/s")
+    print(f"  bare boto3 pool : {bare_rate:8.0f} tasks/s")
+    print(f"  ratio           : {ours_rate / bare_rate:8.2f} (s3batch-tui / bare pool; target >= 0.90)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,122 @@
+"""Command line: subcommands for scripts; no subcommand opens the TUI.
+
+Exit codes: 0 job Complete with no failed task; 1 Complete with failed tasks, Failed
+or Cancelled; 2 bad input (nothing started); 130 interrupted (the job is Paused and
+resumes with `job run`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from s3batch_tui import __version__
+from s3batch_tui.cli import jobs, looks
+from s3batch_tui.cli.context import EXIT_BAD_INPUT, CliError
+from s3batch_tui.core.errors import InputError, JobNotFound, JobStateError
+
+
+def _spec_flags(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("local run options (stored in the job's LocalOptions)")
+    group.add_argument("--rate", type=float, metavar="OPS", help="at most OPS operations per second for this job")
+    group.add_argument("--failure-threshold", type=float, metavar="PCT",
+                       help="fail the job when more than PCT%% of tasks failed (default 50)")  # fmt: skip
+    group.add_argument("--failure-min-tasks", type=int, metavar="N",
+                       help="apply the failure threshold once N tasks ran (default 1000)")  # fmt: skip
+    group.add_argument("--max-attempts", type=int, metavar="N", help="attempts per task for transient errors (default 5)")
+    parser.add_argument("--priority", type=int, help="override the job file's Priority")
+
+
+def _run_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--workers", type=int, metavar="N", help="worker threads (default 16, or S3BATCH_TUI_WORKERS)")
+    parser.add_argument("--yes", action="store_true", help="confirm the job if it needs confirmation")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line."""
+    parser = argparse.ArgumentParser(
+        prog="s3batch-tui",
+        description="Run, watch and audit S3 Batch Operations jobs locally. Without a command, opens the TUI.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--endpoint-url", help="S3 endpoint (default: AWS_ENDPOINT_URL, else AWS)")
+    parser.add_argument("--profile", help="AWS profile (default: AWS_PROFILE)")
+    parser.add_argument("--region", help="AWS region (default: AWS_REGION / the profile's)")
+    parser.add_argument("--data-dir", help="where jobs are kept (default: S3BATCH_TUI_HOME, else the user data dir)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = commands.add_parser("run", help="create a job from a job file and run it to the end")
+    run.add_argument("job_file", metavar="JOB.json")
+    _spec_flags(run)
+    _run_flags(run)
+    run.set_defaults(handler=jobs.cmd_run)
+
+    job = commands.add_parser("job", help="create, run, inspect and steer jobs")
+    job_commands = job.add_subparsers(dest="job_command", metavar="ACTION", required=True)
+    create = job_commands.add_parser("create", help="store a job from a job file; prints its id")
+    create.add_argument("job_file", metavar="JOB.json")
+    _spec_flags(create)
+    create.set_defaults(handler=jobs.cmd_create)
+    job_run = job_commands.add_parser("run", help="run or resume a job until it ends")
+    job_run.add_argument("job_id", metavar="ID")
+    _run_flags(job_run)
+    job_run.set_defaults(handler=jobs.cmd_job_run)
+    listing = job_commands.add_parser("list", help="every job, newest first")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=looks.cmd_list)
+    show = job_commands.add_parser("show", help="one job (DescribeJob-shaped with --json)")
+    show.add_argument("job_id", metavar="ID")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(handler=looks.cmd_show)
+    for action in ("pause", "resume", "cancel", "confirm"):
+        control = job_commands.add_parser(action, help=f"{action} a job")
+        control.add_argument("job_id", metavar="ID")
+        control.set_defaults(handler=jobs.cmd_control, action=action)
+    priority = job_commands.add_parser("priority", help="change a job's priority (higher runs first)")
+    priority.add_argument("job_id", metavar="ID")
+    priority.add_argument("priority", type=int, metavar="N")
+    priority.set_defaults(handler=jobs.cmd_priority)
+    retry = job_commands.add_parser("retry-failed", help="create a new job over the failed tasks; prints its id")
+    retry.add_argument("job_id", metavar="ID")
+    retry.set_defaults(handler=jobs.cmd_retry_failed)
+
+    manifest = commands.add_parser("manifest", help="check manifests")
+    manifest_commands = manifest.add_subparsers(dest="manifest_command", metavar="ACTION", required=True)
+    validate = manifest_commands.add_parser("validate", help="read a whole manifest: task count and first errors")
+    validate.add_argument("location", metavar="LOCATION", help="a path, file:// URI, s3://bucket/key or object ARN")
+    validate.add_argument("--format", choices=("csv", "inventory"), help="default: inventory for *.json, else csv")
+    validate.add_argument("--fields", help="CSV column order, e.g. Bucket,Key,VersionId")
+    validate.add_argument("--etag", help="expected ETag of an S3 manifest (default: the object's current ETag)")
+    validate.add_argument("--version-id", help="version of an S3 manifest")
+    validate.add_argument("--max-errors", type=int, default=20, metavar="N")
+    validate.set_defaults(handler=looks.cmd_manifest_validate)
+
+    report = commands.add_parser("report", help="read completion reports")
+    report_commands = report.add_subparsers(dest="report_command", metavar="ACTION", required=True)
+    report_show = report_commands.add_parser("show", help="counts by status and error code")
+    report_show.add_argument("target", metavar="ID|PATH|s3://...")
+    report_show.add_argument("--failed", action="store_true", help="also list the failed rows")
+    report_show.set_defaults(handler=looks.cmd_report_show)
+
+    demo = commands.add_parser("demo", help="run a demo job on an embedded S3 server (no AWS needed)")
+    demo.add_argument("--objects", type=int, default=1000, help="objects to seed (default 1000)")
+    demo.set_defaults(handler=jobs.cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        print("\nThe terminal UI is not part of this version yet; try `s3batch-tui demo`.", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        return args.handler(args)
+    except (InputError, CliError, JobNotFound, JobStateError) as exc:
+        print(f"s3batch-tui: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except BrokenPipeError:  # `job show --json | head`: the reader left, which is fine
+        sys.stderr.close()
+        return 0

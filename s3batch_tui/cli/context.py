@@ -1,0 +1,50 @@
+"""What every command needs, built from the global flags: settings, store, AWS clients."""
+
+from __future__ import annotations
+
+import argparse
+from functools import cached_property
+
+from s3batch_tui.core.engine.engine import Engine
+from s3batch_tui.core.s3 import AwsSettings, ClientFactory
+from s3batch_tui.core.store import Store
+from s3batch_tui.settings import Settings
+
+EXIT_OK = 0
+EXIT_JOB_UNSUCCESSFUL = 1
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+
+
+class CliError(Exception):
+    """A usage problem found by a command (exit 2, nothing started)."""
+
+
+class Context:
+    """Lazily built pieces for one command invocation."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        workers = getattr(args, "workers", None)
+        if workers is not None and not 1 <= workers <= 512:
+            raise CliError(f"--workers: expected 1 to 512, got {workers}")
+        self.settings = Settings.load(args.data_dir, workers)
+        self.aws = AwsSettings(args.endpoint_url, args.profile, args.region)
+
+    @cached_property
+    def store(self) -> Store:
+        """The job store (created on first use)."""
+        return Store(self.settings.db_path)
+
+    @cached_property
+    def clients(self) -> ClientFactory:
+        """boto3 clients with a connection pool sized to the workers."""
+        return ClientFactory(self.aws, max_pool_connections=self.settings.workers)
+
+    def engine(self) -> Engine:
+        """A new engine on this store."""
+        return Engine(self.settings, self.store, self.clients)
+
+    def resolve(self, job_id: str) -> str:
+        """A full job id from an id or unique prefix."""
+        return self.store.resolve(job_id)
