@@ -38,6 +38,8 @@ def request_control(store: Store, job_id: str, action: str) -> ControlResult:
         "cancel": set(S) - {S.CANCELLING},
         "confirm": {S.SUSPENDED},
     }[action]
+    if action == "pause" and status == S.PAUSED:
+        return ControlResult.DONE  # e.g. its runner died a moment ago: it is paused already
     if status not in allowed:
         raise JobStateError(f"job {job_id} is {status}; it cannot be asked to {action}")
     if store.lease_is_live(record):

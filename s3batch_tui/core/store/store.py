@@ -1,4 +1,4 @@
-"""SQLite store: jobs, checkpoints, failures, status history. The only module that speaks SQL.
+"""The `Store` class: every SQL statement of the project lives in this package.
 
 WAL mode, one connection per thread, schema version in `PRAGMA user_version` with
 explicit migrations. Within an engine, one recorder thread does all writes; other
@@ -9,186 +9,19 @@ The store grows with failures, not with successes.
 from __future__ import annotations
 
 import json
-import os
-import socket
 import sqlite3
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from s3batch_tui.core.errors import JobNotFound, JobStateError
 from s3batch_tui.core.spec import JobSpec
 from s3batch_tui.core.status import JobStatus, can_transition
-
-# Statuses in which a live runner must hold the lease; if it dies the job shows Paused.
-OWNED = frozenset(
-    {JobStatus.PREPARING, JobStatus.ACTIVE, JobStatus.PAUSING, JobStatus.COMPLETING,
-     JobStatus.CANCELLING, JobStatus.FAILING}
-)  # fmt: skip
-LEASE_SECONDS = 15.0
-
-MIGRATIONS: list[str] = [
-    # 1: first schema.
-    """
-    CREATE TABLE jobs (
-        id TEXT PRIMARY KEY,
-        spec TEXT NOT NULL,
-        operation TEXT NOT NULL,
-        description TEXT,
-        priority INTEGER NOT NULL,
-        status TEXT NOT NULL,
-        status_reason TEXT,
-        requested TEXT,
-        failure_reasons TEXT NOT NULL DEFAULT '[]',
-        created_at REAL NOT NULL,
-        updated_at REAL NOT NULL,
-        terminated_at REAL,
-        total_tasks INTEGER,
-        skipped_rows INTEGER NOT NULL DEFAULT 0,
-        manifest_identity TEXT,
-        succeeded INTEGER NOT NULL DEFAULT 0,
-        failed INTEGER NOT NULL DEFAULT 0,
-        active_seconds REAL NOT NULL DEFAULT 0,
-        watermark INTEGER NOT NULL DEFAULT 0,
-        done_above TEXT NOT NULL DEFAULT '[]',
-        resume_point TEXT,
-        staging_lengths TEXT NOT NULL DEFAULT '{}',
-        report_location TEXT,
-        lease_owner TEXT,
-        lease_expires REAL
-    );
-    CREATE TABLE status_history (
-        job_id TEXT NOT NULL REFERENCES jobs(id),
-        status TEXT NOT NULL,
-        at REAL NOT NULL,
-        reason TEXT
-    );
-    CREATE INDEX status_history_job ON status_history(job_id, at);
-    CREATE TABLE failures (
-        job_id TEXT NOT NULL REFERENCES jobs(id),
-        ordinal INTEGER NOT NULL,
-        bucket TEXT NOT NULL,
-        raw_key TEXT NOT NULL,
-        version_id TEXT,
-        http_status INTEGER NOT NULL,
-        error_code TEXT NOT NULL,
-        message TEXT NOT NULL,
-        at REAL NOT NULL,
-        PRIMARY KEY (job_id, ordinal)
-    );
-    """,
-]
-
-
-@dataclass(frozen=True)
-class Checkpoint:
-    """Everything needed to resume a job after a crash, written in one transaction.
-
-    Attributes:
-        watermark: every ordinal below it is done.
-        done_above: done ordinals at or above the watermark (bounded by the window).
-        resume_point: (ordinal, position) of an entry at or below the watermark to
-            restart reading from, or None to restart from the top.
-        staging_lengths: report staging file lengths; longer files are truncated.
-    """
-
-    succeeded: int
-    failed: int
-    active_seconds: float
-    watermark: int
-    done_above: list[int]
-    resume_point: tuple[int, Any] | None
-    staging_lengths: dict[str, int]
-
-
-@dataclass(frozen=True)
-class FailureRow:
-    """A failed task, kept for retry-failed and the inspector."""
-
-    ordinal: int
-    bucket: str
-    raw_key: str
-    version_id: str | None
-    http_status: int
-    error_code: str
-    message: str
-
-
-@dataclass(frozen=True)
-class JobRecord:
-    """One job as stored."""
-
-    id: str
-    spec_json: str
-    operation: str
-    description: str | None
-    priority: int
-    status: JobStatus
-    status_reason: str | None
-    requested: str | None
-    failure_reasons: list[dict[str, str]]
-    created_at: float
-    updated_at: float
-    terminated_at: float | None
-    total_tasks: int | None
-    skipped_rows: int
-    manifest_identity: dict[str, Any] | None
-    succeeded: int
-    failed: int
-    active_seconds: float
-    watermark: int
-    done_above: list[int]
-    resume_point: tuple[int, Any] | None
-    staging_lengths: dict[str, int]
-    report_location: str | None
-    lease_owner: str | None
-    lease_expires: float | None
-    spec: JobSpec = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "spec", JobSpec.model_validate_json(self.spec_json))
-
-    @property
-    def checkpoint(self) -> Checkpoint:
-        """The last committed checkpoint."""
-        return Checkpoint(
-            self.succeeded, self.failed, self.active_seconds, self.watermark,
-            self.done_above, self.resume_point, self.staging_lengths,
-        )  # fmt: skip
-
-
-_JSON_COLUMNS = {"failure_reasons", "manifest_identity", "done_above", "resume_point", "staging_lengths"}
-
-
-def _record(row: sqlite3.Row) -> JobRecord:
-    values = {k: (json.loads(row[k]) if k in _JSON_COLUMNS and row[k] is not None else row[k]) for k in row.keys()}
-    values["spec_json"] = values.pop("spec")
-    values["status"] = JobStatus(values["status"])
-    if values["resume_point"] is not None:
-        values["resume_point"] = tuple(values["resume_point"])
-    return JobRecord(**values)
-
-
-def runner_identity() -> str:
-    """`host:pid:random`: who holds a lease, so a dead runner on this host is seen at once."""
-    return f"{socket.gethostname()}:{os.getpid()}:{os.urandom(4).hex()}"
-
-
-def _owner_is_dead(owner: str) -> bool:
-    host, _, rest = owner.partition(":")
-    pid = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid.isdigit():
-        return False  # another machine: only lease expiry tells
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
+from s3batch_tui.core.store.records import Checkpoint, FailureRow, JobRecord, record_from_row
+from s3batch_tui.core.store.runners import LEASE_SECONDS, OWNED, owner_is_dead
+from s3batch_tui.core.store.schema import MIGRATIONS
 
 
 class Store:
@@ -256,7 +89,7 @@ class Store:
         row = self._db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
         if row is None:
             raise JobNotFound(f"no job with id {job_id}")
-        return _record(row)
+        return record_from_row(row)
 
     def resolve(self, prefix: str) -> str:
         """The full id of the one job whose id starts with `prefix`."""
@@ -271,7 +104,7 @@ class Store:
 
     def list(self) -> list[JobRecord]:
         """Every job, newest first."""
-        return [_record(r) for r in self._db.execute("SELECT * FROM jobs ORDER BY created_at DESC, id")]
+        return [record_from_row(r) for r in self._db.execute("SELECT * FROM jobs ORDER BY created_at DESC, id")]
 
     def history(self, job_id: str) -> list[tuple[JobStatus, float, str | None]]:
         """(status, time, reason) in order."""
@@ -293,6 +126,8 @@ class Store:
         now = self.clock()
         with self._write() as db:
             current = JobStatus(self._column(db, job_id, "status"))
+            if current.is_terminal:
+                raise JobStateError(f"job {job_id} has already ended ({current}); it cannot change")
             if current != status:
                 if not can_transition(current, status):
                     raise JobStateError(f"job {job_id} is {current}; it cannot become {status}")
@@ -389,7 +224,7 @@ class Store:
             if row is None:
                 raise JobNotFound(f"no job with id {job_id}")
             holder, expires = row
-            if holder and holder != owner and expires > now and not _owner_is_dead(holder):
+            if holder and holder != owner and expires > now and not owner_is_dead(holder):
                 return False
             db.execute(
                 "UPDATE jobs SET lease_owner = ?, lease_expires = ? WHERE id = ?", (owner, now + LEASE_SECONDS, job_id)
@@ -419,27 +254,33 @@ class Store:
         return bool(
             record.lease_owner
             and (record.lease_expires or 0) > self.clock()
-            and not _owner_is_dead(record.lease_owner)
+            and not owner_is_dead(record.lease_owner)
         )
 
     def reap_orphans(self) -> list[str]:
         """Show jobs whose runner died as Paused, with the reason; returns their ids."""
         reaped = []
         marks = ",".join("?" * len(OWNED))
-        for row in self._db.execute(f"SELECT * FROM jobs WHERE status IN ({marks})", [s.value for s in OWNED]):
-            record = _record(row)
-            if self.lease_is_live(record):
-                continue
-            pid = (record.lease_owner or "").split(":")[1:2]
-            who = f"the process running it (pid {pid[0]})" if pid else "its runner"
-            try:
-                self.set_status(
-                    record.id, JobStatus.PAUSED,
-                    f"{who} exited while the job was {record.status}; resume to continue where it stopped",
-                )  # fmt: skip
-            except JobStateError:
-                continue  # changed under us by another process; look again next time
-            reaped.append(record.id)
+        owned = [s.value for s in OWNED]
+        candidates = [r["id"] for r in self._db.execute(f"SELECT id FROM jobs WHERE status IN ({marks})", owned)]
+        for job_id in candidates:
+            # Look again inside the write: another process may have taken the job over since.
+            with self._write() as db:
+                record = record_from_row(db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone())
+                if record.status not in OWNED or self.lease_is_live(record):
+                    continue
+                pid = (record.lease_owner or "").split(":")[1:2]
+                who = f"the process running it (pid {pid[0]})" if pid else "its runner"
+                reason = f"{who} exited while the job was {record.status}; resume to continue where it stopped"
+                now = self.clock()
+                db.execute(
+                    "UPDATE jobs SET status = ?, status_reason = ?, updated_at = ? WHERE id = ?",
+                    (JobStatus.PAUSED.value, reason, now, job_id),
+                )
+                db.execute(
+                    "INSERT INTO status_history VALUES (?, ?, ?, ?)", (job_id, JobStatus.PAUSED.value, now, reason)
+                )
+            reaped.append(job_id)
         return reaped
 
 

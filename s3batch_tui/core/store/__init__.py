@@ -1,0 +1,8 @@
+"""SQLite store: jobs, checkpoints, failures, status history (the only code that speaks SQL)."""
+
+from s3batch_tui.core.store.records import Checkpoint, FailureRow, JobRecord
+from s3batch_tui.core.store.schema import MIGRATIONS
+from s3batch_tui.core.store.runners import LEASE_SECONDS, OWNED, runner_identity
+from s3batch_tui.core.store.store import Store
+
+__all__ = ["LEASE_SECONDS", "MIGRATIONS", "OWNED", "Checkpoint", "FailureRow", "JobRecord", "Store", "runner_identity"]

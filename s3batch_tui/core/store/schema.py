@@ -1,0 +1,55 @@
+"""The store's schema, one migration per version (`PRAGMA user_version`)."""
+
+from __future__ import annotations
+
+MIGRATIONS: list[str] = [
+    # 1: first schema.
+    """
+    CREATE TABLE jobs (
+        id TEXT PRIMARY KEY,
+        spec TEXT NOT NULL,
+        operation TEXT NOT NULL,
+        description TEXT,
+        priority INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        status_reason TEXT,
+        requested TEXT,
+        failure_reasons TEXT NOT NULL DEFAULT '[]',
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL,
+        terminated_at REAL,
+        total_tasks INTEGER,
+        skipped_rows INTEGER NOT NULL DEFAULT 0,
+        manifest_identity TEXT,
+        succeeded INTEGER NOT NULL DEFAULT 0,
+        failed INTEGER NOT NULL DEFAULT 0,
+        active_seconds REAL NOT NULL DEFAULT 0,
+        watermark INTEGER NOT NULL DEFAULT 0,
+        done_above TEXT NOT NULL DEFAULT '[]',
+        resume_point TEXT,
+        staging_lengths TEXT NOT NULL DEFAULT '{}',
+        report_location TEXT,
+        lease_owner TEXT,
+        lease_expires REAL
+    );
+    CREATE TABLE status_history (
+        job_id TEXT NOT NULL REFERENCES jobs(id),
+        status TEXT NOT NULL,
+        at REAL NOT NULL,
+        reason TEXT
+    );
+    CREATE INDEX status_history_job ON status_history(job_id, at);
+    CREATE TABLE failures (
+        job_id TEXT NOT NULL REFERENCES jobs(id),
+        ordinal INTEGER NOT NULL,
+        bucket TEXT NOT NULL,
+        raw_key TEXT NOT NULL,
+        version_id TEXT,
+        http_status INTEGER NOT NULL,
+        error_code TEXT NOT NULL,
+        message TEXT NOT NULL,
+        at REAL NOT NULL,
+        PRIMARY KEY (job_id, ordinal)
+    );
+    """,
+]

@@ -1,0 +1,107 @@
+"""Job statuses and the legal transitions between them (SPEC.md section 4)."""
+
+from __future__ import annotations
+
+import pytest
+
+from s3batch_tui.core.status import TERMINAL, TRANSITIONS, JobStatus, can_transition
+from s3batch_tui.core.store import OWNED
+
+S = JobStatus
+NON_TERMINAL = [s for s in S if s not in TERMINAL]
+
+
+def reachable(start: JobStatus) -> set[JobStatus]:
+    seen, todo = set(), [start]
+    while todo:
+        for nxt in TRANSITIONS[todo.pop()]:
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
+def test_status_values_are_the_aws_names():
+    assert [s.value for s in S] == [
+        "New", "Preparing", "Suspended", "Ready", "Active", "Pausing", "Paused",
+        "Completing", "Complete", "Cancelling", "Cancelled", "Failing", "Failed",
+    ]  # fmt: skip
+
+
+def test_every_status_has_an_entry_in_transitions():
+    assert set(TRANSITIONS) == set(S)
+    assert all(target in set(S) for targets in TRANSITIONS.values() for target in targets)
+
+
+def test_only_complete_cancelled_and_failed_are_terminal():
+    assert {s for s in S if s.is_terminal} == {S.COMPLETE, S.CANCELLED, S.FAILED}
+
+
+@pytest.mark.parametrize("terminal", sorted(TERMINAL))
+def test_terminal_status_has_no_way_out(terminal):
+    assert TRANSITIONS[terminal] == frozenset()
+    assert not any(can_transition(terminal, other) for other in S)
+
+
+def test_no_status_transitions_to_itself():
+    assert not any(can_transition(s, s) for s in S)
+
+
+def test_happy_path_is_legal():
+    path = [S.NEW, S.PREPARING, S.READY, S.ACTIVE, S.COMPLETING, S.COMPLETE]
+    for old, new in zip(path, path[1:]):
+        assert can_transition(old, new), f"{old} -> {new}"
+
+
+def test_confirmation_path_is_legal():
+    assert can_transition(S.PREPARING, S.SUSPENDED)
+    assert can_transition(S.SUSPENDED, S.READY)
+
+
+def test_bad_manifest_fails_the_job_in_preparing():
+    assert can_transition(S.PREPARING, S.FAILED)
+
+
+def test_cancelling_leads_to_cancelled():
+    assert can_transition(S.ACTIVE, S.CANCELLING)
+    assert can_transition(S.CANCELLING, S.CANCELLED)
+
+
+def test_failing_leads_to_failed():
+    assert can_transition(S.ACTIVE, S.FAILING)
+    assert can_transition(S.FAILING, S.FAILED)
+
+
+def test_pause_and_resume_are_legal():
+    assert can_transition(S.ACTIVE, S.PAUSING)
+    assert can_transition(S.PAUSING, S.PAUSED)
+    assert can_transition(S.PAUSED, S.READY)
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        (S.COMPLETE, S.ACTIVE),
+        (S.CANCELLED, S.READY),
+        (S.FAILED, S.PREPARING),
+        (S.NEW, S.ACTIVE),  # must be prepared first
+        (S.NEW, S.READY),
+        (S.SUSPENDED, S.ACTIVE),  # must be confirmed first
+        (S.ACTIVE, S.NEW),
+        (S.ACTIVE, S.COMPLETE),  # completes through Completing
+        (S.PREPARING, S.COMPLETE),
+    ],
+)
+def test_illegal_transitions(old, new):
+    assert not can_transition(old, new)
+
+
+@pytest.mark.parametrize("status", NON_TERMINAL)
+def test_every_non_terminal_status_can_end_cancelled(status):
+    assert S.CANCELLED in reachable(status)
+
+
+@pytest.mark.parametrize("status", sorted(OWNED))
+def test_a_job_whose_runner_died_can_show_as_paused(status):
+    # The store's reaper moves every runner-owned status to Paused.
+    assert can_transition(status, S.PAUSED)
