@@ -256,6 +256,8 @@ class JobRun:
             self._set(transitional[ending], self.shutdown_reason)
         with self._in_flight_changed:
             self._in_flight_changed.wait_for(lambda: self._in_flight == 0)
+        if ending == S.COMPLETE and self.failure_reason:
+            ending = S.FAILED  # the last tasks in flight crossed the failure threshold
         self.tally.stop_active()
         self.engine.recorder.call(self._final_checkpoint).result()
         if ending == "paused":
