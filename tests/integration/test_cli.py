@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
@@ -216,3 +217,24 @@ def test_missing_subcommands_are_usage_errors(capsys, argv):
     with pytest.raises(SystemExit) as caught:
         main(argv)
     assert caught.value.code == 2
+
+
+def test_explicit_endpoint_flag_works_without_aws_endpoint_url(seaweed, monkeypatch, capsys, make_job):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", seaweed.access_key)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", seaweed.secret_key)
+    job_path, _ = make_job(3)
+    code, out, err = run_cli(capsys, "--endpoint-url", seaweed.endpoint_url, "--region", "us-east-1", "run", str(job_path))
+    assert code == 0, err
+    assert "3 succeeded" in out
+
+
+def test_credentials_never_reach_the_store_or_the_report(server_env, capsys, make_job, tmp_path):
+    job_path, _ = make_job(3, missing=("absent",))
+    _, out, _ = run_cli(capsys, "run", str(job_path))
+    job = show(capsys, out.splitlines()[0])
+    manifest_bytes = (tmp_path / "job.csv").read_bytes()
+    assert job["Local"]["ManifestIdentity"]["sha256"] == hashlib.sha256(manifest_bytes).hexdigest()
+    secret = server_env.secret_key.encode()
+    written = [p for root in (tmp_path / "home", tmp_path / "reports") for p in root.rglob("*") if p.is_file()]
+    assert any(p.name == "jobs.sqlite3" for p in written) and any(p.suffix == ".csv" for p in written)
+    assert not [p for p in written if secret in p.read_bytes()]
