@@ -38,11 +38,13 @@ def _port_is_free(port: int) -> bool:
 def free_ports(count: int, *, with_grpc: bool = False) -> list[int]:
     """`count` distinct free loopback ports (and port+10000 free too, for SeaweedFS gRPC)."""
     chosen: list[int] = []
+    taken: set[int] = set()  # chosen ports and, with gRPC, the ports 10000 above them
     while len(chosen) < count:
         port = random.randint(20000, 39999)
-        needed = [port, port + 10000] if with_grpc else [port]
-        if port not in chosen and all(_port_is_free(p) for p in needed):
+        needed = {port, port + 10000} if with_grpc else {port}
+        if not needed & taken and all(_port_is_free(p) for p in needed):
             chosen.append(port)
+            taken |= needed
     return chosen
 
 

@@ -151,7 +151,9 @@ def cmd_control(args: argparse.Namespace) -> int:
     result = request_control(ctx.store, job_id, args.action)
     if result == ControlResult.NEEDS_RUNNER:
         print(f"Cancelling {job_id}: writing the report of the tasks that ran...", file=sys.stderr)
-        return run_to_end(ctx, job_id, confirm=False)
+        run_to_end(ctx, job_id, confirm=False)
+        cancelled = ctx.store.get(job_id).status == JobStatus.CANCELLED
+        return EXIT_OK if cancelled else EXIT_JOB_UNSUCCESSFUL
     record = ctx.store.get(job_id)
     if result == ControlResult.REQUESTED:
         print(f"{args.action} requested for {job_id}; its runner acts on it within a second")

@@ -216,3 +216,56 @@ def test_should_stop_during_the_wait_prevents_the_next_attempt():
 
 def test_should_stop_is_ignored_once_the_task_succeeded():
     assert policy(Clock()).execute(Scripted(SUCCESS), ENTRY, should_stop=lambda: True) == (SUCCESS, 1)
+
+
+class ScriptedBatch:
+    """A batch operation whose outcomes per call are scripted; records the batches."""
+
+    name = "ScriptedBatch"
+    batch_size = 3
+
+    def __init__(self, *calls):
+        self.calls = list(calls)
+        self.batches: list[list[int]] = []
+
+    def run_batch(self, entries):
+        self.batches.append([e.ordinal for e in entries])
+        step = self.calls.pop(0)
+        if isinstance(step, BaseException):
+            raise step
+        return step
+
+
+SLOW = TaskOutcome(False, 503, "SlowDown", "slow down", retryable=True)
+DENIED = TaskOutcome(False, 403, "AccessDenied", "no")
+
+
+def entries(n):
+    return [ManifestEntry(i, "b", f"k{i}", None, f"k{i}") for i in range(n)]
+
+
+def test_a_batch_retries_only_its_retryable_entries_and_keeps_order():
+    clock = Clock()
+    operation = ScriptedBatch([SUCCESS, SLOW, DENIED], [SUCCESS])
+    outcomes = policy(clock).execute_batch(operation, entries(3))
+    assert outcomes == [SUCCESS, SUCCESS, DENIED]
+    assert operation.batches == [[0, 1, 2], [1]]
+    assert len(clock.waits) == 1
+
+
+def test_a_batch_call_that_raises_gives_every_entry_the_error():
+    operation = ScriptedBatch(client_error(403, "AccessDenied"))
+    outcomes = policy(Clock()).execute_batch(operation, entries(2))
+    assert [(o.succeeded, o.error_code) for o in outcomes] == [(False, "AccessDenied")] * 2
+
+
+def test_a_batch_with_the_wrong_number_of_outcomes_fails_every_entry_clearly():
+    outcomes = policy(Clock()).execute_batch(ScriptedBatch([SUCCESS]), entries(2))
+    assert {o.error_code for o in outcomes} == {"InternalError"}
+    assert "returned 1 outcomes for 2 objects" in outcomes[0].message
+
+
+def test_batch_attempts_are_bounded():
+    operation = ScriptedBatch(*([[SLOW]] * 3))
+    assert policy(Clock(), max_attempts=3).execute_batch(operation, entries(1)) == [SLOW]
+    assert len(operation.batches) == 3

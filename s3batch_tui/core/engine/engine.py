@@ -111,7 +111,8 @@ class Engine:
         for run in runs:
             run.request_shutdown(reason)
         for run in runs:
-            run.thread.join()
+            if run.thread.ident is not None:  # Ctrl-C can land between lease and thread start
+                run.thread.join()
         self.recorder.stop()
         self.pool.shutdown(wait=True)
 

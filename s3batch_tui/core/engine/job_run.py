@@ -12,6 +12,7 @@ import hashlib
 import logging
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
@@ -21,7 +22,7 @@ from s3batch_tui.core.engine.tally import Tally
 from s3batch_tui.core.errors import InputError
 from s3batch_tui.core.manifest.entry import ManifestEntry
 from s3batch_tui.core.manifest.open import open_manifest
-from s3batch_tui.core.operations.base import OperationContext
+from s3batch_tui.core.operations.base import OperationContext, is_batch
 from s3batch_tui.core.operations.registry import build_operation
 from s3batch_tui.core.report import ReportStaging, write_report
 from s3batch_tui.core.spec import is_local_uri, local_path
@@ -33,6 +34,18 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CONTROL_POLL_SECONDS = 0.25
+
+
+def _batches(entries: Iterator[ManifestEntry], size: int) -> Iterator[list[ManifestEntry]]:
+    """Consecutive entries in lists of at most `size` (a rate limit counts calls, not objects)."""
+    batch: list[ManifestEntry] = []
+    for entry in entries:
+        batch.append(entry)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 class StopRun(Exception):
@@ -175,10 +188,10 @@ class JobRun:
         rate = self.spec.options.max_operations_per_second
         limiter = RateLimiter(rate) if rate else None
         retry = RetryPolicy(max_attempts=self.spec.options.max_attempts)
+        batch_size = operation.batch_size if is_batch(operation) else 1
+        execute = self._execute_batch if is_batch(operation) else self._execute
         try:
-            for entry in entries:
-                if self.tally.is_done(entry.ordinal):
-                    continue
+            for batch in _batches((e for e in entries if not self.tally.is_done(e.ordinal)), batch_size):
                 stop = self._check_controls()
                 while stop is None and limiter is not None and not limiter.wait():
                     stop = self._check_controls()
@@ -187,8 +200,8 @@ class JobRun:
                 if stop is not None:
                     return self._drain(stop)
                 with self._in_flight_changed:
-                    self._in_flight += 1
-                self.engine.pool.submit(self._execute, operation, retry, entry)
+                    self._in_flight += len(batch)
+                self.engine.pool.submit(execute, operation, retry, batch if batch_size > 1 else batch[0])
         except InputError as exc:  # the manifest changed or vanished mid-run
             self.failure_reason = str(exc)
             return self._drain(S.FAILED)
@@ -219,6 +232,15 @@ class JobRun:
         except BaseException as exc:  # never lose a task: whatever happened is its outcome
             outcome = outcome_from_exception(exc)
         self.engine.recorder.record(self, entry, outcome)
+        self.engine.window.release()
+
+    def _execute_batch(self, operation, retry: RetryPolicy, batch: list[ManifestEntry]) -> None:
+        try:
+            outcomes = retry.execute_batch(operation, batch, should_stop=self._stopping)
+        except BaseException as exc:  # never lose a task: whatever happened is its outcome
+            outcomes = [outcome_from_exception(exc)] * len(batch)
+        for entry, outcome in zip(batch, outcomes, strict=True):
+            self.engine.recorder.record(self, entry, outcome)
         self.engine.window.release()
 
     def _stopping(self) -> bool:

@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
 from s3batch_tui.core.manifest.entry import ManifestEntry
-from s3batch_tui.core.operations.base import Operation, TaskOutcome
+from s3batch_tui.core.operations.base import BatchOperation, Operation, TaskOutcome
 
 RETRYABLE_ERROR_CODES = frozenset(
     {
@@ -125,3 +125,37 @@ class RetryPolicy:
             self._sleep(self.delay(attempts - 1))
             if should_stop is not None and should_stop():
                 return outcome, attempts
+
+    def execute_batch(
+        self,
+        operation: BatchOperation,
+        entries: list[ManifestEntry],
+        should_stop: Callable[[], bool] | None = None,
+    ) -> list[TaskOutcome]:
+        """Run a batch; entries whose outcome is retryable go again (alone together), bounded.
+
+        Returns one outcome per entry, in the entries' order.
+        """
+        outcomes: dict[int, TaskOutcome] = {}
+        pending = list(range(len(entries)))
+        for attempt in range(self.max_attempts):
+            if attempt:
+                if should_stop is not None and should_stop():
+                    break
+                self._sleep(self.delay(attempt - 1))
+            batch = [entries[i] for i in pending]
+            try:
+                results = operation.run_batch(batch)
+            except Exception as exc:  # noqa: BLE001 - the whole call failed: every entry gets it
+                results = [outcome_from_exception(exc)] * len(batch)
+            if len(results) != len(batch):
+                bug = TaskOutcome(False, NO_HTTP_STATUS, "InternalError",
+                                  f"{operation.name} returned {len(results)} outcomes for {len(batch)} objects")
+                results = [bug] * len(batch)  # fmt: skip
+            for index, outcome in zip(pending, results, strict=True):
+                outcomes[index] = outcome
+            pending = [i for i in pending if outcomes[i].retryable and not outcomes[i].succeeded]
+            if not pending:
+                break
+        return [outcomes[i] for i in range(len(entries))]
+

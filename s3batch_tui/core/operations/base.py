@@ -53,3 +53,23 @@ class Operation(Protocol):
         into an outcome (error code, HTTP status, message) and decides about retries.
         """
         ...
+
+
+class BatchOperation(Protocol):
+    """An operation that acts on up to `batch_size` objects per call (e.g. DeleteObjects).
+
+    The engine hands it batches of consecutive entries; it returns one outcome per entry,
+    in order. Raising is allowed: every entry of the batch then gets that error.
+    """
+
+    name: ClassVar[str]
+    batch_size: ClassVar[int]
+
+    def run_batch(self, entries: list[ManifestEntry]) -> list[TaskOutcome]:
+        """Apply the operation to every entry; one outcome per entry, in order."""
+        ...
+
+
+def is_batch(operation: object) -> bool:
+    """Whether the engine should hand `operation` batches rather than single entries."""
+    return callable(getattr(operation, "run_batch", None))
