@@ -12,7 +12,7 @@ import sys
 
 from s3batch_tui import __version__
 from s3batch_tui.cli import jobs, looks
-from s3batch_tui.cli.context import EXIT_BAD_INPUT, CliError
+from s3batch_tui.cli.context import EXIT_BAD_INPUT, CliError, Context
 from s3batch_tui.core.errors import InputError, JobNotFound, JobStateError
 
 
@@ -104,14 +104,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def open_tui(args: argparse.Namespace) -> int:
+    """No subcommand: the terminal UI on the same store and AWS settings."""
+    from s3batch_tui.tui.app import build_app
+
+    ctx = Context(args)
+    build_app(ctx.settings, ctx.aws).run()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        parser.print_help(sys.stderr)
-        print("\nThe terminal UI is not part of this version yet; try `s3batch-tui demo`.", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return open_tui(args)
     try:
         return args.handler(args)
     except (InputError, CliError, JobNotFound, JobStateError) as exc:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import signal
 import sys
 import uuid
@@ -22,6 +21,8 @@ from s3batch_tui.cli.context import (
 from s3batch_tui.cli.progress import ProgressPrinter
 from s3batch_tui.core.engine.control import ControlResult, request_control
 from s3batch_tui.core.engine.events import JobStatusChanged
+from s3batch_tui.core.errors import JobStateError
+from s3batch_tui.core.retry_failed import create_retry_job
 from s3batch_tui.core.spec import JobSpec, describe_validation_error, load_job_spec
 from s3batch_tui.core.status import JobStatus
 from s3batch_tui.core.store import JobRecord
@@ -179,32 +180,10 @@ def cmd_priority(args: argparse.Namespace) -> int:
 def cmd_retry_failed(args: argparse.Namespace) -> int:
     """`job retry-failed ID`: a new job over the failed tasks; prints its id."""
     ctx = Context(args)
-    source = ctx.store.get(ctx.resolve(args.job_id))
-    if not source.status.is_terminal:
-        raise CliError(f"job {source.id} is {source.status}; retry its failed tasks once it has ended")
-    failures = list(ctx.store.failures(source.id))
-    if not failures:
-        raise CliError(f"job {source.id} has no failed tasks")
-    new_id = str(uuid.uuid4())
-    manifest_path = ctx.settings.job_dir(new_id) / "retry-manifest.csv"
-    manifest_path.parent.mkdir(parents=True, exist_ok=True)
-    with_versions = failures[0].version_id is not None
-    with manifest_path.open("w", newline="", encoding="utf-8") as file:
-        writer = csv.writer(file, lineterminator="\n")
-        for failure in failures:
-            row = [failure.bucket, failure.raw_key]
-            writer.writerow(row + [failure.version_id] if with_versions else row)
-    data = source.spec.to_json_dict()
-    data.pop("ClientRequestToken", None)
-    data.pop("ManifestGenerator", None)
-    fields = ["Bucket", "Key", "VersionId"] if with_versions else ["Bucket", "Key"]
-    data["Manifest"] = {
-        "Spec": {"Format": "S3BatchOperations_CSV_20180820", "Fields": fields},
-        "Location": {"ObjectArn": f"file://{manifest_path}"},
-    }
-    data["Description"] = f"Retry of {len(failures)} failed tasks of job {source.id}"[:256]
-    ctx.store.create_job(new_id, JobSpec.model_validate(data))
-    print(new_id)
+    try:
+        print(create_retry_job(ctx.store, ctx.settings, ctx.resolve(args.job_id)))
+    except JobStateError as exc:
+        raise CliError(str(exc)) from None
     return EXIT_OK
 
 

@@ -7,22 +7,11 @@ import threading
 import time
 from typing import TextIO
 
+from s3batch_tui.core.formatting import format_duration
 from s3batch_tui.core.engine.events import EngineEvent, JobProgressed, JobStatusChanged
 
 TTY_REDRAW_SECONDS = 0.1
 LOG_LINE_SECONDS = 5.0
-
-
-def format_duration(seconds: float | None) -> str:
-    """`93` → `1m33s`; None → `?`."""
-    if seconds is None:
-        return "?"
-    seconds = int(seconds)
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours}h{minutes:02d}m"
-    return f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
 
 
 def format_progress(event: JobProgressed) -> str:

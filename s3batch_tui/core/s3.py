@@ -64,3 +64,12 @@ class ClientFactory:
         )
         region = self._session.region_name or "us-east-1"
         return self._session.client(service, endpoint_url=endpoint, region_name=region, config=config)
+
+
+def credentials_available(settings: AwsSettings) -> bool:
+    """Whether boto3 finds any credentials with these settings (no request is made)."""
+    try:
+        session = boto3.session.Session(profile_name=settings.profile, region_name=settings.region)
+        return session.get_credentials() is not None
+    except Exception:  # noqa: BLE001 - a broken profile is as good as none here
+        return False
