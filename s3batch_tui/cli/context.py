@@ -42,8 +42,8 @@ class Context:
         return ClientFactory(self.aws, max_pool_connections=self.settings.workers)
 
     def engine(self) -> Engine:
-        """A new engine on this store."""
-        return Engine(self.settings, self.store, self.clients)
+        """A new engine on this store (`--yes-delete` lets LocalDeleteObject jobs delete)."""
+        return Engine(self.settings, self.store, self.clients, delete_confirmed=getattr(self.args, "yes_delete", False))
 
     def resolve(self, job_id: str) -> str:
         """A full job id from an id or unique prefix."""

@@ -91,6 +91,8 @@ def run_to_end(ctx: Context, job_id: str, confirm: bool) -> int:
     engine.add_listener(printer)
 
     def on_suspended(event) -> None:
+        if isinstance(event, JobStatusChanged) and event.old == JobStatus.PREPARING:
+            _warn_before_deleting(ctx, job_id)
         if isinstance(event, JobStatusChanged) and event.new == JobStatus.SUSPENDED:
             if confirm:
                 ctx.store.set_request(job_id, "confirm")
@@ -116,6 +118,13 @@ def run_to_end(ctx: Context, job_id: str, confirm: bool) -> int:
     printer.finish()
     print_summary(record)
     return outcome_code(record)
+
+
+def _warn_before_deleting(ctx: Context, job_id: str) -> None:
+    record = ctx.store.get(job_id)
+    if record.operation == "LocalDeleteObject" and record.total_tasks is not None:
+        print(f"This job deletes {record.total_tasks:,} objects (or exact versions) listed in its manifest.",
+              file=sys.stderr, flush=True)  # fmt: skip
 
 
 def _raise_interrupt(signum, frame) -> None:

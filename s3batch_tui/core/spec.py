@@ -20,6 +20,8 @@ from s3batch_tui.core.errors import InputError
 
 LOCAL_URI_PREFIX = "file://"
 S3_ARN_PREFIX = "arn:aws:s3:::"
+MIB = 1024 * 1024
+GIB = 1024 * MIB
 
 CannedAcl = Literal[
     "private",
@@ -444,6 +446,10 @@ class LocalOptions(AwsModel):
     max_operations_per_second: float | None = Field(default=None, gt=0)
     failure_threshold: FailureThreshold = Field(default_factory=FailureThreshold)
     max_attempts: int = Field(default=5, ge=1, le=20)
+    multipart_copy_threshold_bytes: int = Field(default=5 * GIB, ge=5 * MIB)
+    """S3PutObjectCopy: objects larger than this are copied in parts (UploadPartCopy)."""
+    multipart_copy_part_size_bytes: int = Field(default=512 * MIB, ge=5 * MIB, le=5 * GIB)
+    """S3PutObjectCopy: size of each part of a multipart copy (enlarged past 10,000 parts)."""
 
 
 class JobSpec(AwsModel):

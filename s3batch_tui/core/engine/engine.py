@@ -33,8 +33,11 @@ class Engine:
     share one store; a job runs in the engine that holds its lease.
     """
 
-    def __init__(self, settings: Settings, store: Store, clients: ClientFactory | None = None) -> None:
+    def __init__(
+        self, settings: Settings, store: Store, clients: ClientFactory | None = None, *, delete_confirmed: bool = False
+    ) -> None:
         self.settings = settings
+        self.delete_confirmed = delete_confirmed  # --yes-delete: LocalDeleteObject may run
         self.store = store
         self.clients = clients or ClientFactory(max_pool_connections=settings.workers)
         self.owner = runner_identity()

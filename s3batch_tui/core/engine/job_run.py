@@ -21,11 +21,12 @@ from s3batch_tui.core.engine.retry import RetryPolicy, outcome_from_exception
 from s3batch_tui.core.engine.tally import Tally
 from s3batch_tui.core.errors import InputError
 from s3batch_tui.core.manifest.entry import ManifestEntry
+from s3batch_tui.core.manifest.generator import generate_manifest
 from s3batch_tui.core.manifest.open import open_manifest
 from s3batch_tui.core.operations.base import OperationContext, is_batch
 from s3batch_tui.core.operations.registry import build_operation
 from s3batch_tui.core.report import ReportStaging, write_report
-from s3batch_tui.core.spec import is_local_uri, local_path
+from s3batch_tui.core.spec import Manifest, is_local_uri, local_path
 from s3batch_tui.core.status import JobStatus as S
 
 if TYPE_CHECKING:
@@ -145,13 +146,17 @@ class JobRun:
         self._set(S.PREPARING)
         try:
             self._build_operation()
-            if self.spec.manifest is None:
-                raise InputError("ManifestGenerator is not supported locally yet", "ManifestGenerator")
-            summary = open_manifest(self.spec.manifest, self.engine.clients.client("s3")).validate()
+            generated = self._generate_manifest() if self.spec.manifest_generator else None
+            summary = open_manifest(self._manifest(), self.engine.clients.client("s3")).validate()
         except InputError as exc:
             self._set(S.FAILED, str(exc), [{"FailureCode": exc.code, "FailureReason": str(exc)}])
             return False
         identity = {k: v for k, v in asdict(summary.identity).items() if v is not None}
+        if generated is not None:
+            identity |= {"generated_from": self.spec.manifest_generator.s3_job_manifest_generator.source_bucket,
+                         "listed_objects": generated.listed_objects}  # fmt: skip
+            if generated.output_location:
+                identity["manifest_output"] = generated.output_location
         self.total = summary.total_tasks
         self.engine.recorder.call(
             lambda: self.store.save_prepared(self.job_id, summary.total_tasks, identity, summary.skipped_delete_markers)
@@ -159,8 +164,29 @@ class JobRun:
         self._set(S.SUSPENDED if self.spec.confirmation_required else S.READY)
         return True
 
+    @property
+    def _generated_path(self):
+        return self.engine.settings.job_dir(self.job_id) / "generated-manifest.csv"
+
+    def _generate_manifest(self):
+        """List the source bucket once, into a local CSV that the run (and a resume) reads."""
+        generator = self.spec.manifest_generator.s3_job_manifest_generator
+        return generate_manifest(generator, self.engine.clients.client("s3"), self._generated_path, self.job_id)
+
+    def _manifest(self) -> Manifest:
+        """The manifest the tasks come from: the job's own, or the one generated for it."""
+        if self.spec.manifest is not None:
+            return self.spec.manifest
+        return Manifest.model_validate({
+            "Spec": {"Format": "S3BatchOperations_CSV_20180820", "Fields": ["Bucket", "Key"]},
+            "Location": {"ObjectArn": f"file://{self._generated_path}"},
+        })  # fmt: skip
+
     def _build_operation(self):
-        context = OperationContext(self.engine.clients.client("s3"), self.job_id, self.engine.clients.client)
+        context = OperationContext(
+            self.engine.clients.client("s3"), self.job_id, self.engine.clients.client,
+            delete_confirmed=self.engine.delete_confirmed, options=self.spec.options,
+        )  # fmt: skip
         return build_operation(self.spec.operation, context)
 
     def _wait_for_confirmation(self) -> bool:
@@ -208,7 +234,7 @@ class JobRun:
         return self._drain(S.COMPLETE)
 
     def _open_entries(self):
-        manifest = self.spec.manifest
+        manifest = self._manifest()
         identity = self.store.get(self.job_id).manifest_identity or {}
         if is_local_uri(manifest.location.object_arn) and identity.get("sha256"):
             path = local_path(manifest.location.object_arn)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from s3batch_tui.core.manifest.entry import ManifestEntry
+
+if TYPE_CHECKING:
+    from s3batch_tui.core.spec import LocalOptions
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +42,8 @@ class OperationContext:
     s3: Any
     job_id: str
     make_client: Any = None  # callable(service_name) -> boto3 client, for Lambda & co.
+    delete_confirmed: bool = False  # the CLI got --yes-delete (LocalDeleteObject may run)
+    options: LocalOptions | None = None  # the job's LocalOptions (e.g. multipart copy sizes)
 
 
 class Operation(Protocol):

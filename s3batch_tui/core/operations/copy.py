@@ -1,67 +1,40 @@
-"""`S3PutObjectCopy`: one server-side CopyObject per object.
+"""`S3PutObjectCopy`: one server-side CopyObject per object, in parts when it is large.
 
-Supported: TargetResource, TargetKeyPrefix, StorageClass, MetadataDirective with
-NewObjectMetadata, NewObjectTagging, CannedAccessControlList. Every other parameter
-AWS accepts is refused when the job is built (see `NOT_SUPPORTED_YET`), so a job never
-half-applies what its file asks for. Supporting one more = map it in `copy_arguments` and
-drop it from the refusal list.
+Every parameter of AWS's `S3CopyObjectOperation` is applied (see `copy_args`) except
+ObjectLockEventHold(Duration) and AnnotationDirective, which are refused when the job
+is built, and NewObjectMetadata.RequesterCharged, which no S3 request takes (ignored).
+Objects larger than `LocalOptions.MultipartCopyThresholdBytes` are copied with
+UploadPartCopy (see `copy_multipart`); the report says "Successful (multipart copy, N
+parts)" for them.
+
+Knowing an object's size costs a HeadObject, so:
+- at the default threshold (5 GiB, CopyObject's limit on AWS) no HeadObject is made:
+  CopyObject is tried, and only when the server refuses the object for its size
+  (AWS: 400 InvalidRequest "The specified copy source is larger than the maximum
+  allowable size for a copy source: 5368709120") is it read with HeadObject and copied
+  in parts. A server without that limit copies any size in one call, just as correctly.
+- below 5 GiB every object gets a HeadObject first and goes to parts when it is larger
+  than the threshold.
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
-from urllib.parse import quote, urlencode
 
-from pydantic import BaseModel
+from botocore.exceptions import ClientError
 
 from s3batch_tui.core.errors import InputError
 from s3batch_tui.core.manifest.entry import ManifestEntry
 from s3batch_tui.core.operations.base import SUCCESS, OperationContext, TaskOutcome
-from s3batch_tui.core.spec import ObjectMetadata, PutObjectCopy, Tag, bucket_from_arn, is_local_uri
+from s3batch_tui.core.operations.copy_args import WHERE, build_copy_arguments, copy_arguments, tagging_header
+from s3batch_tui.core.operations.copy_multipart import MultipartCopy
+from s3batch_tui.core.spec import GIB, LocalOptions, PutObjectCopy, bucket_from_arn, is_local_uri
 
-WHERE = "Operation.S3PutObjectCopy"
+__all__ = ["PutObjectCopyOperation", "copy_arguments", "destination_key", "is_too_large_for_copy_object",
+           "tagging_header"]  # fmt: skip
 
-NOT_SUPPORTED_YET = (
-    "access_control_grants",
-    "sse_aws_kms_key_id",
-    "bucket_key_enabled",
-    "checksum_algorithm",
-    "object_lock_mode",
-    "object_lock_retain_until_date",
-    "object_lock_legal_hold_status",
-    "object_lock_event_hold",
-    "object_lock_event_hold_duration",
-    "redirect_location",
-    "requester_pays",
-    "modified_since_constraint",
-    "un_modified_since_constraint",
-    "annotation_directive",
-)
-"""PutObjectCopy fields that AWS accepts and we do not apply yet."""
-
-METADATA_NOT_SUPPORTED_YET = ("requester_charged",)
-"""NewObjectMetadata fields we do not apply yet (RequesterCharged goes with RequesterPays)."""
-
-# NewObjectMetadata field -> CopyObject argument. ContentLength and ContentMD5 have no
-# CopyObject counterpart (a copy's body is the source's), so they are not mapped.
-_CONTENT_ARGS = {
-    "cache_control": "CacheControl",
-    "content_disposition": "ContentDisposition",
-    "content_encoding": "ContentEncoding",
-    "content_language": "ContentLanguage",
-    "content_type": "ContentType",
-    "http_expires_date": "Expires",
-    "user_metadata": "Metadata",
-}
-_SSE_ALGORITHMS = {"AES256": "AES256", "KMS": "aws:kms"}
-
-
-def _refuse_unsupported(params: BaseModel, fields: tuple[str, ...], where: str) -> None:
-    for field in fields:
-        # None and False both mean "AWS default": nothing to apply, nothing to refuse.
-        if getattr(params, field) not in (None, False):
-            alias = type(params).model_fields[field].alias or field
-            raise InputError("not supported locally yet", f"{where}.{alias}", code="UnsupportedParameter")
+COPY_OBJECT_MAX_BYTES = 5 * GIB
+"""The largest object AWS's CopyObject copies."""
 
 
 def destination_key(source_key: str, prefix: str | None) -> str:
@@ -69,57 +42,18 @@ def destination_key(source_key: str, prefix: str | None) -> str:
     return f"{prefix}/{source_key}" if prefix else source_key
 
 
-def tagging_header(tags: list[Tag]) -> str:
-    """A tag set as the URL-query string CopyObject's `Tagging` takes (`a=1&b=x%20y`)."""
-    return urlencode([(tag.key, tag.value) for tag in tags], quote_via=quote)
-
-
-def _metadata_args(metadata: ObjectMetadata | None, replace: bool) -> dict[str, Any]:
-    if metadata is None:
-        return {}
-    _refuse_unsupported(metadata, METADATA_NOT_SUPPORTED_YET, f"{WHERE}.NewObjectMetadata")
-    args: dict[str, Any] = {}
-    # Under COPY, S3 ignores content metadata in the request; sending it only with
-    # REPLACE makes every server behave like AWS.
-    if replace:
-        for field, arg in _CONTENT_ARGS.items():
-            if (value := getattr(metadata, field)) is not None:
-                args[arg] = value
-    # Encryption is not metadata: S3 applies it under either directive.
-    if metadata.sse_algorithm is not None:
-        args["ServerSideEncryption"] = _SSE_ALGORITHMS[metadata.sse_algorithm]
-    return args
-
-
-def copy_arguments(params: PutObjectCopy) -> dict[str, Any]:
-    """The CopyObject arguments that are the same for every object of the job."""
-    replace = params.metadata_directive == "REPLACE"
-    args: dict[str, Any] = {"MetadataDirective": "REPLACE" if replace else "COPY"}
-    args |= _metadata_args(params.new_object_metadata, replace)
-    if params.storage_class is not None:
-        args["StorageClass"] = params.storage_class
-    if params.canned_access_control_list is not None:
-        args["ACL"] = params.canned_access_control_list
-    # Without NewObjectTagging the copy keeps the source's tags (COPY, S3's default).
-    if params.new_object_tagging is not None:
-        args["TaggingDirective"] = "REPLACE"
-        args["Tagging"] = tagging_header(params.new_object_tagging)
-    return args
+def is_too_large_for_copy_object(exc: ClientError) -> bool:
+    """Whether CopyObject refused the object for its size (AWS's 400 InvalidRequest)."""
+    error = exc.response.get("Error") or {}
+    return error.get("Code") == "InvalidRequest" and "maximum allowable size" in str(error.get("Message", ""))
 
 
 class PutObjectCopyOperation:
-    """Copy each object (or exact version) to the target bucket, under an optional prefix.
-
-    Objects over 5 GiB fail with the server's own error (AWS: 400 InvalidRequest), as
-    in S3 Batch Operations: CopyObject refuses them itself, which costs nothing, where
-    checking first would cost a HeadObject per object. (SPEC's multipart copy for
-    them is a later issue.)
-    """
+    """Copy each object (or exact version) to the target bucket, under an optional prefix."""
 
     name: ClassVar[str] = "S3PutObjectCopy"
 
     def __init__(self, params: PutObjectCopy, context: OperationContext) -> None:
-        _refuse_unsupported(params, NOT_SUPPORTED_YET, WHERE)
         target = params.target_resource
         if target is not None and is_local_uri(target):
             raise InputError(
@@ -127,20 +61,40 @@ class PutObjectCopyOperation:
                 f"{WHERE}.TargetResource",
                 code="UnsupportedParameter",
             )
+        arguments = build_copy_arguments(params)
+        options = context.options or LocalOptions()
         self._s3 = context.s3
         self._target_bucket = bucket_from_arn(target) if target else None
         self._prefix = params.target_key_prefix
-        self._args = copy_arguments(params)
+        self._copy_args = arguments.for_copy_object()
+        self._payer = arguments.payer
+        self._threshold = options.multipart_copy_threshold_bytes
+        self._head_first = self._threshold < COPY_OBJECT_MAX_BYTES
+        self._multipart = MultipartCopy(context.s3, arguments, options.multipart_copy_part_size_bytes)
 
     def run(self, entry: ManifestEntry) -> TaskOutcome:
         """Copy the entry's object; the destination bucket defaults to the source's."""
         source = {"Bucket": entry.bucket, "Key": entry.key}
         if entry.version_id:
             source["VersionId"] = entry.version_id
-        self._s3.copy_object(
-            Bucket=self._target_bucket or entry.bucket,
-            Key=destination_key(entry.key, self._prefix),
-            CopySource=source,
-            **self._args,
-        )
+        bucket = self._target_bucket or entry.bucket
+        key = destination_key(entry.key, self._prefix)
+        head = self._head_or_none(source) if self._head_first else None
+        if head is not None and head["ContentLength"] > self._threshold:
+            return self._multipart.copy(source, bucket, key, head)
+        try:
+            self._s3.copy_object(Bucket=bucket, Key=key, CopySource=source, **self._copy_args)
+        except ClientError as exc:
+            if not is_too_large_for_copy_object(exc):
+                raise
+            head = head or self._s3.head_object(**source, **self._payer)
+            return self._multipart.copy(source, bucket, key, head)
         return SUCCESS
+
+    def _head_or_none(self, source: dict[str, str]) -> dict[str, Any] | None:
+        # A failed HeadObject has no body, hence no error code or message: let
+        # CopyObject fail instead, with S3's own words (NoSuchKey, AccessDenied, ...).
+        try:
+            return self._s3.head_object(**source, **self._payer)
+        except ClientError:
+            return None

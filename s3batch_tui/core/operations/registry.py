@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from s3batch_tui.core.errors import InputError
+from s3batch_tui.core.operations.acl import PutObjectAclOperation
 from s3batch_tui.core.operations.base import Operation, OperationContext
 from s3batch_tui.core.operations.copy import PutObjectCopyOperation
+from s3batch_tui.core.operations.delete import LocalDeleteObjectOperation
+from s3batch_tui.core.operations.legal_hold import PutObjectLegalHoldOperation
+from s3batch_tui.core.operations.restore import InitiateRestoreObjectOperation
+from s3batch_tui.core.operations.retention import PutObjectRetentionOperation
 from s3batch_tui.core.operations.tagging import DeleteObjectTaggingOperation, PutObjectTaggingOperation
 from s3batch_tui.core.spec import JobOperation
 
@@ -14,6 +19,11 @@ OPERATIONS: dict[str, type] = {
         PutObjectCopyOperation,
         PutObjectTaggingOperation,
         DeleteObjectTaggingOperation,
+        PutObjectAclOperation,
+        PutObjectLegalHoldOperation,
+        PutObjectRetentionOperation,
+        InitiateRestoreObjectOperation,
+        LocalDeleteObjectOperation,
     )
 }
 """AWS member name (`S3PutObjectTagging`) -> the class that runs it locally."""

@@ -1,0 +1,29 @@
+"""`S3PutObjectLegalHold`: one PutObjectLegalHold per object (Status ON or OFF)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from s3batch_tui.core.manifest.entry import ManifestEntry
+from s3batch_tui.core.operations.base import SUCCESS, OperationContext, TaskOutcome
+from s3batch_tui.core.operations.tagging import object_address
+from s3batch_tui.core.spec import PutObjectLegalHold
+
+
+class PutObjectLegalHoldOperation:
+    """Set (ON) or clear (OFF) the legal hold of each object or exact version.
+
+    The bucket must have Object Lock enabled; otherwise each task fails with the
+    server's own error (AWS: 400 InvalidRequest), and the job goes on.
+    """
+
+    name: ClassVar[str] = "S3PutObjectLegalHold"
+
+    def __init__(self, params: PutObjectLegalHold, context: OperationContext) -> None:
+        self._s3 = context.s3
+        self._legal_hold = {"Status": params.legal_hold.status}
+
+    def run(self, entry: ManifestEntry) -> TaskOutcome:
+        """Put the legal hold status on the entry's object (or exact version)."""
+        self._s3.put_object_legal_hold(**object_address(entry), LegalHold=self._legal_hold)
+        return SUCCESS
