@@ -1,89 +1,76 @@
-"""The demo: an embedded S3 server seeded with sample data, and a job run on it.
+"""The demo: an embedded S3 server seeded with sample data, and the TUI opened on it.
 
-No AWS account is needed: moto's S3 server runs on a free loopback port for as long
-as the demo does, and the demo keeps its jobs in a store of its own (`<data dir>/demo`).
+No AWS account is needed: moto's S3 server runs on a free loopback port for as long as
+the demo does (it keeps everything in memory, so the demo starts afresh each time, in a
+store of its own under `<data dir>/demo`).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
+import shutil
 import sys
-import urllib.parse
 import uuid
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 from s3batch_tui.cli.context import EXIT_JOB_UNSUCCESSFUL, EXIT_OK, Context
 from s3batch_tui.cli.jobs import run_to_end
+from s3batch_tui.core.engine.engine import Engine
 from s3batch_tui.core.spec import load_job_spec
+from s3batch_tui.demo_seed import DemoData, seed
 from s3batch_tui.settings import Settings
 
-DATA_BUCKET = "demo-data"
-PREFIXES = ("logs/2026/11/", "images/raw/", "reports/q4 finance/", "unicode/ünïcødé/")
-MISSING_KEYS = ("logs/2026/11/deleted-yesterday.log", "images/raw/never uploaded.png")
+FINISHED_JOBS = ("tag-some-missing", "check-with-lambda")  # run before the TUI opens, so there is history
 
 
-def demo_keys(count: int) -> list[str]:
-    """Realistic keys across prefixes, with spaces, unicode and `%` among them."""
-    names = ("part {n:05d}.txt", "photo_{n}.jpg", "100% done {n}.csv", "résumé-{n}.pdf")
-    return [PREFIXES[n % len(PREFIXES)] + names[n % len(names)].format(n=n) for n in range(count)]
-
-
-def seed(client, workdir: Path, count: int) -> Path:
-    """Create the demo bucket and objects; returns the local job file to run."""
-    client.create_bucket(Bucket=DATA_BUCKET)
-    keys = demo_keys(count)
-    with ThreadPoolExecutor(8) as pool:
-        list(pool.map(lambda key: client.put_object(Bucket=DATA_BUCKET, Key=key, Body=key.encode()), keys))
-    manifest = workdir / "manifest.csv"
-    with manifest.open("w", encoding="utf-8") as file:
-        for key in [*keys, *MISSING_KEYS]:
-            file.write(f"{DATA_BUCKET},{urllib.parse.quote_plus(key, safe='/')}\n")
-    job = {
-        "Description": f"Demo: tag {len(keys)} objects (and {len(MISSING_KEYS)} missing ones, to show failures)",
-        "Priority": 10,
-        "Operation": {"S3PutObjectTagging": {"TagSet": [{"Key": "reviewed", "Value": "yes"}]}},
-        "Manifest": {
-            "Spec": {"Format": "S3BatchOperations_CSV_20180820", "Fields": ["Bucket", "Key"]},
-            "Location": {"ObjectArn": f"file://{manifest}"},
-        },
-        "Report": {
-            "Enabled": True,
-            "Bucket": f"file://{workdir / 'reports'}",
-            "Format": "Report_CSV_20180820",
-            "Prefix": "demo",
-            "ReportScope": "AllTasks",
-        },
-    }
-    job_file = workdir / "demo-job.json"
-    job_file.write_text(json.dumps(job, indent=2, ensure_ascii=False), encoding="utf-8")
-    return job_file
-
-
-def run_demo(settings: Settings, count: int) -> int:
-    """Start the embedded server, seed it, run the demo job; returns the exit code."""
+def run_demo(settings: Settings, count: int, headless: bool = False) -> int:
+    """Start the embedded server, seed it, then open the TUI (or run one job headless)."""
     try:
         from s3batch_tui.servers import start_moto
     except ImportError:  # pragma: no cover - the `demo` extra is missing
         print("The demo needs moto's server: pip install 's3batch-tui[demo]'", file=sys.stderr)
         return 2
     workdir = settings.data_dir / "demo"
-    workdir.mkdir(parents=True, exist_ok=True)
-    print(f"Starting an embedded S3 server and seeding {count} objects...", file=sys.stderr)
+    shutil.rmtree(workdir, ignore_errors=True)  # the server forgets everything; so does the demo
+    print(f"Starting an embedded S3 server and seeding {count:,} objects...", file=sys.stderr, flush=True)
     server = start_moto()
     try:
-        job_file = seed(server.client(), workdir, count)
-        os.environ.update(server.env())  # the engine's boto3 clients find the server here
+        data = seed(server.client(), workdir, count)
+        os.environ.update(server.env())  # runner processes inherit the server and its test credentials
         args = argparse.Namespace(endpoint_url=server.endpoint_url, profile=None, region=server.region,
-                                  data_dir=str(workdir / "store"), workers=8)  # fmt: skip
+                                  data_dir=str(workdir / "store"), workers=8, yes_delete=False)  # fmt: skip
         ctx = Context(args)
-        record = ctx.store.create_job(str(uuid.uuid4()), load_job_spec(job_file))
-        print(record.id, flush=True)
-        print(f"Job file: {job_file}", file=sys.stderr)
-        code = run_to_end(ctx, record.id, confirm=True)
-        print(f"\nSee it again with: s3batch-tui --data-dir {workdir / 'store'} job show {record.id[:8]}")
-        return EXIT_OK if code in (EXIT_OK, EXIT_JOB_UNSUCCESSFUL) else code
+        if headless:
+            return _run_headless(ctx, data)
+        _finish_sample_jobs(ctx, data)
+        for name in ("tag-photos", "restore-archive"):
+            ctx.store.create_job(str(uuid.uuid4()), load_job_spec(data.job_files[name]))
+        from s3batch_tui.tui.app import build_app
+
+        app = build_app(ctx.settings, ctx.aws)
+        app.notify(f"Demo: S3 at {server.endpoint_url}; job files to try are in {workdir / 'jobs'}. "
+                   "Select a job and press r to run it, enter to inspect, ? for keys.", timeout=15)  # fmt: skip
+        app.run()
+        app.launcher.stop_all()  # the server goes away with the demo: pause what still runs
+        return EXIT_OK
     finally:
         server.stop()
+
+
+def _finish_sample_jobs(ctx: Context, data: DemoData) -> None:
+    engine = Engine(ctx.settings, ctx.store, ctx.clients)
+    try:
+        for name in FINISHED_JOBS:
+            record = ctx.store.create_job(str(uuid.uuid4()), load_job_spec(data.job_files[name]))
+            engine.start(record.id)
+            engine.wait(record.id)
+    finally:
+        engine.shutdown()
+
+
+def _run_headless(ctx: Context, data: DemoData) -> int:
+    record = ctx.store.create_job(str(uuid.uuid4()), load_job_spec(data.job_files["tag-some-missing"]))
+    print(record.id, flush=True)
+    code = run_to_end(ctx, record.id, confirm=True)
+    print(f"\nJob files to try are in {data.workdir / 'jobs'}")
+    return EXIT_OK if code in (EXIT_OK, EXIT_JOB_UNSUCCESSFUL) else code

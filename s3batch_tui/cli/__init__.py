@@ -100,8 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
     report_show.add_argument("--failed", action="store_true", help="also list the failed rows")
     report_show.set_defaults(handler=looks.cmd_report_show)
 
-    demo = commands.add_parser("demo", help="run a demo job on an embedded S3 server (no AWS needed)")
-    demo.add_argument("--objects", type=int, default=1000, help="objects to seed (default 1000)")
+    demo = commands.add_parser("demo", help="open the TUI on an embedded S3 server with sample data (no AWS needed)")
+    demo.add_argument("--objects", type=int, default=2000, help="objects to seed (default 2000)")
+    demo.add_argument("--headless", action="store_true", help="run one sample job without the TUI")
     demo.set_defaults(handler=jobs.cmd_demo)
     return parser
 

@@ -202,4 +202,4 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     if args.objects < 1:
         raise CliError(f"--objects: expected at least 1, got {args.objects}")
-    return run_demo(Context(args).settings, args.objects)
+    return run_demo(Context(args).settings, args.objects, args.headless)

@@ -26,6 +26,17 @@ def format_count(value: int | None) -> str:
     return "?" if value is None else f"{value:,}"
 
 
+def format_compact(value: int | None) -> str:
+    """`950` → `950`, `48210` → `48.2k`, `1200000` → `1.2M`; None → `?` (for narrow columns)."""
+    if value is None:
+        return "?"
+    if value < 10_000:
+        return f"{value:,}"
+    if value < 1_000_000:
+        return f"{value / 1000:.1f}k".replace(".0k", "k")
+    return f"{value / 1_000_000:.1f}M".replace(".0M", "M")
+
+
 @dataclass
 class RateTracker:
     """Tasks per second per job, from successive snapshots of its done count."""

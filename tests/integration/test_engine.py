@@ -122,8 +122,8 @@ def test_pause_resume_and_cancel_in_process_report_each_task_once(server_env, tm
 def test_demo_runs_on_an_embedded_server(tmp_path, capsys):
     from s3batch_tui.cli import main
 
-    code = main(["--data-dir", str(tmp_path / "demo-home"), "demo", "--objects", "12"])
+    code = main(["--data-dir", str(tmp_path / "demo-home"), "demo", "--objects", "12", "--headless"])
     out, err = capsys.readouterr()
     assert code == 0, err
     assert "Tasks: 14 total, 12 succeeded, 2 failed" in out
-    assert "Report: file://" in out
+    assert "Report: s3://demo-reports/batch/job-" in out
