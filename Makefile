@@ -28,6 +28,7 @@ test: install-dev
 
 bench: install-dev
 	$(BIN)/python bench/bench_tagging.py
+	$(BIN)/python bench/bench_tui.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache
