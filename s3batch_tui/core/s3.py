@@ -59,7 +59,8 @@ class ClientFactory:
             max_pool_connections=self.max_pool_connections,
             retries={"total_max_attempts": 1, "mode": "standard"},
             connect_timeout=10,
-            read_timeout=60,
+            # A Lambda may run up to 15 minutes; timing out earlier would invoke it twice.
+            read_timeout=900 if service == "lambda" else 60,
             s3=s3_options or None,
         )
         region = self._session.region_name or "us-east-1"

@@ -5,8 +5,10 @@ from __future__ import annotations
 from s3batch_tui.core.errors import InputError
 from s3batch_tui.core.operations.acl import PutObjectAclOperation
 from s3batch_tui.core.operations.base import Operation, OperationContext
+from s3batch_tui.core.operations.checksum import ComputeObjectChecksumOperation
 from s3batch_tui.core.operations.copy import PutObjectCopyOperation
 from s3batch_tui.core.operations.delete import LocalDeleteObjectOperation
+from s3batch_tui.core.operations.lambda_invoke import LambdaInvokeOperation
 from s3batch_tui.core.operations.legal_hold import PutObjectLegalHoldOperation
 from s3batch_tui.core.operations.restore import InitiateRestoreObjectOperation
 from s3batch_tui.core.operations.retention import PutObjectRetentionOperation
@@ -24,6 +26,8 @@ OPERATIONS: dict[str, type] = {
         PutObjectRetentionOperation,
         InitiateRestoreObjectOperation,
         LocalDeleteObjectOperation,
+        LambdaInvokeOperation,
+        ComputeObjectChecksumOperation,
     )
 }
 """AWS member name (`S3PutObjectTagging`) -> the class that runs it locally."""
