@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import os
-import threading
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import boto3
@@ -17,6 +15,7 @@ import pytest
 from botocore.config import Config
 
 from s3batch_tui.core.errors import InputError, ManifestError
+from tests.integration.tiny_http import ScriptedHandler, serve
 from s3batch_tui.core.manifest.csv_source import CsvManifest
 from s3batch_tui.core.manifest.generator import (
     SSEC_HEAD,
@@ -300,7 +299,7 @@ def test_eligible_for_replication_says_it_runs_only_on_aws(tmp_path):
     assert caught.value.code == "UnsupportedParameter"
 
 
-class Throttled(BaseHTTPRequestHandler):
+class Throttled(ScriptedHandler):
     """Answers the first ListObjectsV2 with 503 SlowDown, then with a one-key listing."""
 
     received = 0
@@ -316,28 +315,16 @@ class Throttled(BaseHTTPRequestHandler):
         type(self).received += 1
         first = type(self).received == 1
         body = b"<Error><Code>SlowDown</Code><Message>slow</Message></Error>" if first else self.LISTING
-        self.send_response(503 if first else 200)
-        self.send_header("Content-Type", "application/xml")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
+        self.reply(503 if first else 200, body)
 
 
 def test_a_throttled_listing_is_retried(tmp_path):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), type("Handler", (Throttled,), {"received": 0}))
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True).start()
-    try:
+    with serve(Throttled, received=0) as (url, handler):
         config = Config(retries={"total_max_attempts": 1}, s3={"addressing_style": "path"})
-        s3 = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{server.server_address[1]}", region_name="us-east-1",
+        s3 = boto3.client("s3", endpoint_url=url, region_name="us-east-1",
                           aws_access_key_id="x", aws_secret_access_key="y", config=config)  # fmt: skip
         result = generate_manifest(generator("bkt"), s3, tmp_path / "m.csv", "j")
-    finally:
-        server.shutdown()
-        server.server_close()
-    assert server.RequestHandlerClass.received == 2
+    assert handler.received == 2
     assert (result.total_tasks, (tmp_path / "m.csv").read_text()) == (1, "bkt,k\n")
 
 

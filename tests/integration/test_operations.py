@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from urllib.parse import quote
 
 import boto3
@@ -18,6 +17,7 @@ from s3batch_tui.core.errors import InputError
 from s3batch_tui.core.manifest.entry import ManifestEntry
 from s3batch_tui.core.operations.base import SUCCESS, OperationContext, TaskOutcome
 from s3batch_tui.core.operations.copy import PutObjectCopyOperation, copy_arguments, destination_key
+from tests.integration.tiny_http import ScriptedHandler, serve
 from s3batch_tui.core.operations.registry import AWS_ONLY, OPERATIONS, build_operation
 from s3batch_tui.core.spec import JobOperation
 
@@ -384,7 +384,7 @@ def test_registry_names_match_the_classes():
 # --- Retries against a real (tiny) server -------------------------------------------
 
 
-class Throttling(BaseHTTPRequestHandler):
+class Throttling(ScriptedHandler):
     """Answers `fail` PUTs with 503 SlowDown, then 200; counts what it got."""
 
     fail = 2
@@ -396,25 +396,13 @@ class Throttling(BaseHTTPRequestHandler):
         type(self).received += 1
         failing = type(self).received <= type(self).fail
         body = self.SLOW_DOWN if failing else b""
-        self.send_response(503 if failing else 200)
-        self.send_header("Content-Type", "application/xml")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
+        self.reply(503 if failing else 200, body)
 
 
 @pytest.fixture
 def throttling_server() -> Iterator[tuple[str, type[Throttling]]]:
-    handler = type("Handler", (Throttling,), {"received": 0})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", handler
-    server.shutdown()
-    server.server_close()
+    with serve(Throttling, received=0) as served:
+        yield served
 
 
 def bare_client(endpoint_url: str):

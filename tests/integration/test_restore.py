@@ -8,10 +8,8 @@ restores the current version whatever VersionId says; so a tiny local server ans
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import quote
 
 import boto3
@@ -24,6 +22,7 @@ from s3batch_tui.core.manifest.entry import ManifestEntry
 from s3batch_tui.core.operations.base import OperationContext, TaskOutcome
 from s3batch_tui.core.operations.restore import InitiateRestoreObjectOperation, restore_request
 from s3batch_tui.core.spec import JobOperation
+from tests.integration.tiny_http import ScriptedHandler, serve
 
 
 def entry(bucket: str, key: str, version_id: str | None = None) -> ManifestEntry:
@@ -123,7 +122,7 @@ def test_zero_days_is_refused_when_the_job_is_built():
 # --- Restore already in progress (409), from a tiny real HTTP server -----------------
 
 
-class InProgress(BaseHTTPRequestHandler):
+class InProgress(ScriptedHandler):
     """Answers every POST with 409 RestoreAlreadyInProgress and keeps what it got."""
 
     requests: list[tuple[str, bytes]] = []
@@ -134,25 +133,13 @@ class InProgress(BaseHTTPRequestHandler):
 
     def do_POST(self):  # noqa: N802 - http.server's naming
         type(self).requests.append((self.path, self.rfile.read(int(self.headers.get("Content-Length") or 0))))
-        self.send_response(409)
-        self.send_header("Content-Type", "application/xml")
-        self.send_header("Content-Length", str(len(self.ERROR)))
-        self.end_headers()
-        self.wfile.write(self.ERROR)
-
-    def log_message(self, *args):
-        pass
+        self.reply(409, self.ERROR)
 
 
 @pytest.fixture
 def in_progress_server() -> Iterator[tuple[str, type[InProgress]]]:
-    handler = type("Handler", (InProgress,), {"requests": []})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", handler
-    server.shutdown()
-    server.server_close()
+    with serve(InProgress, requests=[]) as served:
+        yield served
 
 
 def test_a_restore_already_in_progress_succeeds_and_says_so(in_progress_server):
