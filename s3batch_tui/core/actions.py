@@ -29,12 +29,12 @@ class JobActions:
     settings: Settings
     launcher: Launcher
 
-    def create(self, spec: JobSpec, run: bool) -> str:
-        """Store a new job and, if asked, start running it."""
+    def create(self, spec: JobSpec, run: bool, workers: int | None = None) -> str:
+        """Store a new job and, if asked, start running it (with `workers` threads, default: settings)."""
         job_id = str(uuid.uuid4())
         self.store.create_job(job_id, spec)
         if run:
-            self.launcher.start(job_id)
+            self.launcher.start(job_id, workers=workers)
         return job_id
 
     def run(self, job_id: str) -> None:

@@ -25,17 +25,20 @@ class Launcher:
     aws: AwsSettings = field(default_factory=AwsSettings)
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
 
-    def command(self, job_id: str) -> list[str]:
-        """The command line of a runner for `job_id` (credentials travel in the environment)."""
+    def command(self, job_id: str, workers: int | None = None) -> list[str]:
+        """The command line of a runner for `job_id` (credentials travel in the environment).
+
+        `workers` overrides the settings' worker count for this runner.
+        """
         command = [sys.executable, "-m", "s3batch_tui", "--data-dir", str(self.settings.data_dir)]
         for flag, value in (("--endpoint-url", self.aws.endpoint_url), ("--profile", self.aws.profile),
                             ("--region", self.aws.region)):  # fmt: skip
             if value:
                 command += [flag, value]
-        return command + ["job", "run", job_id, "--workers", str(self.settings.workers)]
+        return command + ["job", "run", job_id, "--workers", str(workers or self.settings.workers)]
 
-    def start(self, job_id: str) -> subprocess.Popen:
-        """Start a runner for the job unless one started here is still alive."""
+    def start(self, job_id: str, workers: int | None = None) -> subprocess.Popen:
+        """Start a runner for the job unless one started here is still alive (`workers`: see `command`)."""
         running = self.processes.get(job_id)
         if running is not None and running.poll() is None:
             return running
@@ -43,7 +46,7 @@ class Launcher:
         log_path.parent.mkdir(parents=True, exist_ok=True)
         with log_path.open("ab") as log:
             process = subprocess.Popen(
-                self.command(job_id),
+                self.command(job_id, workers),
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=log,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -39,15 +40,14 @@ class S3BatchApp(App):
     CSS_PATH = Path(__file__).parent / "styles" / "app.tcss"
     BINDINGS = [
         Binding("question_mark,f1", "help", "Help", id="app.help", tooltip="Show every key of this screen"),
-        Binding("q", "quit_app", "Quit", id="app.quit", tooltip="Quit (asks what to do with running jobs)"),
     ]
 
     def __init__(self, settings: Settings, aws: AwsSettings | None = None, *, poll_interval: float = 0.25,
-                 check_credentials: bool = True) -> None:  # fmt: skip
+                 check_credentials: bool = True, clock=time.time) -> None:  # fmt: skip
         super().__init__()
         self.settings = settings
         self.aws = aws or AwsSettings()
-        self.store = Store(settings.db_path)
+        self.store = Store(settings.db_path, clock=clock)
         self.launcher = Launcher(settings, self.aws)
         self.actions = JobActions(self.store, settings, self.launcher)
         self.jobs: dict[str, JobRecord] = {}
@@ -100,9 +100,11 @@ class S3BatchApp(App):
             if stopped:
                 self.notify(f"{len(stopped)} job(s) were interrupted when their process exited; "
                             "select one and press p to resume it.", severity="warning", timeout=10)  # fmt: skip
+        if not self.is_running:
+            return  # shutting down: the screens' widgets may already be gone
         with self.batch_update():
             for screen in self.screen_stack:
-                if hasattr(screen, "refresh_jobs"):
+                if screen.is_attached and hasattr(screen, "refresh_jobs"):
                     screen.refresh_jobs()
 
     @work(thread=True, exit_on_error=False)
@@ -140,6 +142,7 @@ class S3BatchApp(App):
         self.push_screen(HelpScreen(screen.__class__.__name__.removesuffix("Screen"), commands))
 
     def action_quit_app(self) -> None:
+        """Quit from the top screen, asking what happens to jobs our runners still run."""
         running = self.launcher.alive()
         if not running:
             self.exit()

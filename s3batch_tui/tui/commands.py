@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from textual.binding import Binding
 
 
-KEY_NAMES = {"plus": "+", "minus": "-", "slash": "/", "question_mark": "?", "equals_sign": "="}
+KEY_NAMES = {"plus": "+", "minus": "-", "slash": "/", "question_mark": "?", "equals_sign": "=", "escape": "esc"}
 
 
 @dataclass(frozen=True)

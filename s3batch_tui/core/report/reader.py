@@ -225,29 +225,52 @@ def _parse_rows(text: IO[str], where: str) -> Iterator[ReportRow]:
         for fields in reader:
             if not fields:
                 continue  # a blank line carries no task
-            if len(fields) != COLUMNS:
-                raise InputError(f"expected {COLUMNS} columns, got {len(fields)}", f"{where} line {reader.line_num}")
-            bucket, key, version_id, status, http, error_code, message = fields
-            if http and not (http.isascii() and http.isdigit()):
-                raise InputError(f"HTTP status {http!r} is not a number", f"{where} line {reader.line_num}")
-            yield ReportRow(bucket, key, version_id or None, status, int(http) if http else None, error_code, message)
+            yield row_from_fields(fields, f"{where} line {reader.line_num}")
     except csv.Error as exc:
         raise InputError(f"malformed CSV: {exc}", f"{where} line {reader.line_num}") from None
     except UnicodeDecodeError:
         raise InputError("not UTF-8 text", f"{where} after line {reader.line_num}") from None
 
 
-def _open_binary(location: str, s3_client: Any) -> IO[bytes]:
+def row_from_fields(fields: list[str], where: str) -> ReportRow:
+    """One CSV record's 7 columns as a ReportRow.
+
+    Raises:
+        InputError: not 7 columns, or an HTTP status that is not a number, naming `where`.
+    """
+    if len(fields) != COLUMNS:
+        raise InputError(f"expected {COLUMNS} columns, got {len(fields)}", where)
+    bucket, key, version_id, status, http, error_code, message = fields
+    if http and not (http.isascii() and http.isdigit()):
+        raise InputError(f"HTTP status {http!r} is not a number", where)
+    return ReportRow(bucket, key, version_id or None, status, int(http) if http else None, error_code, message)
+
+
+def open_result(location: str, s3_client: Any = None, offset: int = 0) -> IO[bytes]:
+    """A results CSV (local path or `s3://` URI) opened for binary reading at byte `offset`.
+
+    In S3 an offset is a Range GET, so nothing before it is transferred. The caller closes it.
+
+    Raises:
+        InputError: the file cannot be read.
+    """
+    return _open_binary(location, s3_client, offset)
+
+
+def _open_binary(location: str, s3_client: Any, offset: int = 0) -> IO[bytes]:
     if not location.startswith(S3_URI_PREFIX):
         try:
-            return open(location, "rb")  # noqa: SIM115 - the caller closes it
+            handle = open(location, "rb")  # noqa: SIM115 - the caller closes it
         except OSError as exc:
             raise InputError(f"cannot read: {exc.strerror}", location) from None
+        handle.seek(offset)
+        return handle
     from botocore.exceptions import BotoCoreError, ClientError
 
     bucket, _, key = location[len(S3_URI_PREFIX):].partition("/")
+    ranged = {"Range": f"bytes={offset}-"} if offset else {}
     try:
-        return (s3_client or _default_client()).get_object(Bucket=bucket, Key=key)["Body"]
+        return (s3_client or _default_client()).get_object(Bucket=bucket, Key=key, **ranged)["Body"]
     except ClientError as exc:
         error = exc.response.get("Error", {})
         raise InputError(f"cannot read: {error.get('Code')} {error.get('Message', '')}".rstrip(), location) from None

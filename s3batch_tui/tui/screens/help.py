@@ -11,7 +11,7 @@ from textual.widgets import Label, Static
 from s3batch_tui.tui.commands import Command
 
 GLOBAL_KEYS = (("? / f1", "This help"), ("ctrl+p", "Command palette: every action by name"),
-               ("esc", "Back / close"), ("q", "Quit (from the jobs screen)"))  # fmt: skip
+               ("esc", "Back / close"))  # fmt: skip
 
 
 class HelpScreen(ModalScreen[None]):

@@ -8,17 +8,17 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.widgets import DataTable
 
-from s3batch_tui.core.formatting import eta_seconds, format_count, format_duration
+from s3batch_tui.core.formatting import eta_seconds, format_compact, format_duration
 from s3batch_tui.core.status import JobStatus
 from s3batch_tui.core.store import JobRecord
 
 S = JobStatus
 COLUMNS = (
-    ("mark", " "), ("id", "ID"), ("description", "Description"), ("operation", "Operation"),
-    ("status", "Status"), ("progress", "Progress"), ("counts", "OK / Failed / Total"),
-    ("rate", "Rate"), ("eta", "ETA"), ("priority", "Prio"), ("created", "Created"),
+    ("id", "ID"), ("description", "Description"), ("operation", "Operation"), ("status", "Status"),
+    ("progress", "Progress"), ("counts", "OK/Failed/Total"), ("rate", "Rate · ETA"), ("priority", "Pri"),
+    ("created", "Created"),
 )  # fmt: skip
-BAR_WIDTH = 12
+BAR_WIDTH = 8
 
 # Theme variable per status: the colours come from the active theme.
 STATUS_COLOURS = {
@@ -27,6 +27,13 @@ STATUS_COLOURS = {
     S.ACTIVE: "primary", S.PREPARING: "secondary", S.COMPLETING: "primary",
 }  # fmt: skip
 SORTS = ("newest", "status", "priority", "progress")
+OPERATION_NAMES = {
+    "S3PutObjectTagging": "Tag", "S3DeleteObjectTagging": "Delete tags", "S3PutObjectCopy": "Copy",
+    "S3PutObjectAcl": "Set ACL", "S3InitiateRestoreObject": "Restore", "LambdaInvoke": "Lambda",
+    "S3PutObjectLegalHold": "Legal hold", "S3PutObjectRetention": "Retention",
+    "S3ComputeObjectChecksum": "Checksum", "LocalDeleteObject": "DELETE",
+    "S3ReplicateObject": "Replicate", "S3UpdateObjectEncryption": "Encryption",
+}  # fmt: skip
 
 
 def progress_bar(done: int, total: int | None, width: int = BAR_WIDTH) -> str:
@@ -42,7 +49,6 @@ def progress_bar(done: int, total: int | None, width: int = BAR_WIDTH) -> str:
 class JobRow:
     """What one row shows; compared cell by cell to update only what changed."""
 
-    mark: str
     id: str
     description: str
     operation: str
@@ -50,7 +56,6 @@ class JobRow:
     progress: str
     counts: str
     rate: str
-    eta: str
     priority: str
     created: str
 
@@ -61,18 +66,20 @@ def job_row(record: JobRecord, rate: float, marked: bool, colours: dict[str, str
     running = record.status in (S.ACTIVE, S.PREPARING, S.COMPLETING)
     colour = colours.get(STATUS_COLOURS.get(record.status, "foreground"), "")
     return JobRow(
-        mark="●" if marked else " ",
-        id=record.id[:8],
-        description=(record.description or "")[:40],
-        operation=record.operation,
+        id=("● " if marked else "  ") + record.id[:8],
+        description=_clip(record.description or "", 20),
+        operation=OPERATION_NAMES.get(record.operation, record.operation),
         status=Text(record.status.value, style=f"bold {colour}" if colour else "bold"),
         progress=progress_bar(done, record.total_tasks),
-        counts=f"{format_count(record.succeeded)} / {format_count(record.failed)} / {format_count(record.total_tasks)}",
-        rate=f"{rate:,.0f}/s" if running and rate > 0 else "",
-        eta=format_duration(eta_seconds(record.total_tasks, done, rate)) if running and rate > 0 else "",
+        counts=f"{format_compact(record.succeeded)}/{format_compact(record.failed)}/{format_compact(record.total_tasks)}",
+        rate=f"{rate:,.0f}/s {format_duration(eta_seconds(record.total_tasks, done, rate))}" if running and rate > 0 else "",
         priority=str(record.priority),
         created=time.strftime("%m-%d %H:%M", time.localtime(record.created_at)),
     )
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def sort_records(records: list[JobRecord], sort: str) -> list[JobRecord]:
@@ -135,5 +142,5 @@ class JobTable(DataTable):
             for key, _ in COLUMNS:
                 value = getattr(row, key)
                 if getattr(old, key) != value:
-                    self.update_cell(job_id, key, value)
+                    self.update_cell(job_id, key, value, update_width=True)
             self._rows[job_id] = row

@@ -1,0 +1,126 @@
+"""Steering jobs from any screen: the commands, the cancel question, the worker that acts.
+
+The jobs table and the inspector share these. A screen mixes in `JobActionsMixin`, says
+which jobs an action applies to (`_selected`, `_targets`) and declares `job_commands()`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from textual import work
+
+from s3batch_tui.core.errors import JobNotFound, JobStateError
+from s3batch_tui.core.store import JobRecord
+from s3batch_tui.tui.commands import Command
+from s3batch_tui.tui.screens.confirm import ConfirmScreen
+
+
+def job_commands(marked: bool = False) -> tuple[Command, ...]:
+    """The commands that act on a job; `marked`: pause/resume and cancel also apply to marked jobs."""
+    too = " (marked jobs too)" if marked else ""
+    return (
+        Command("job.run", "r", "run_job", "Run", "job: run", "Start a New or Ready job, or resume a Paused one"),
+        Command("job.pause", "p", "pause_resume", "Pause/Resume", "job: pause or resume",
+                f"Pause a running job, resume a paused one{too}"),
+        Command("job.cancel", "c", "cancel", "Cancel", "job: cancel", f"Cancel the job{too}, after confirmation"),
+        Command("job.confirm", "y", "confirm_job", "Confirm", "job: confirm", "Confirm a Suspended job so it runs"),
+        Command("job.priority_up", "plus,=", "priority(1)", "Prio+", "job: raise priority",
+                "Raise the priority by one", show=False),
+        Command("job.priority_down", "minus", "priority(-1)", "Prio-", "job: lower priority",
+                "Lower the priority by one", show=False),
+        Command("job.retry", "R", "retry_failed", "Retry failed", "job: retry failed tasks",
+                "Create and run a new job over the failed tasks"),
+        Command("job.report", "o", "open_report", "Report", "job: open report", "Open the completion report"),
+    )  # fmt: skip
+
+
+def remaining_tasks(jobs: list[JobRecord]) -> int:
+    """Tasks of these jobs that have not run yet."""
+    return sum(max((j.total_tasks or 0) - j.succeeded - j.failed, 0) for j in jobs)
+
+
+def cancel_question(jobs: list[JobRecord]) -> tuple[str, str]:
+    """(title, question) of the cancel confirmation: names the jobs and what will not run."""
+    names = ", ".join(f"{j.id[:8]} ({j.description or j.operation})" for j in jobs[:3])
+    more = f" and {len(jobs) - 3} more" if len(jobs) > 3 else ""
+    question = (
+        f"Cancel {names}{more}?\n\n{remaining_tasks(jobs):,} tasks have not run yet and will not run. "
+        "Tasks that already succeeded stay applied; the report lists what ran."
+    )
+    return ("Cancel jobs" if len(jobs) > 1 else "Cancel job"), question
+
+
+class JobActionsMixin:
+    """`action_*` methods for the job commands; mix into a Screen.
+
+    The screen provides `_selected()` (the job single-job actions apply to) and may
+    override `_targets()` (the jobs pause/resume, priority and cancel apply to) and
+    `_cancel_confirmed()` (called once the user confirmed a cancel).
+    """
+
+    def _selected(self) -> JobRecord | None:
+        raise NotImplementedError
+
+    def _targets(self) -> list[JobRecord]:
+        job = self._selected()
+        return [] if job is None else [job]
+
+    def _cancel_confirmed(self) -> None:
+        """Hook: the user confirmed a cancel (the jobs table clears its marks)."""
+
+    def action_run_job(self) -> None:
+        if (job := self._selected()) is not None:
+            self._do(lambda: self.app.actions.run(job.id), f"Started job {job.id[:8]}")
+
+    def action_pause_resume(self) -> None:
+        for job in self._targets():
+            self._do(lambda j=job: f"Job {j.id[:8]} {self.app.actions.pause_or_resume(j.id)}")
+
+    def action_confirm_job(self) -> None:
+        if (job := self._selected()) is not None:
+            self._do(lambda: self.app.actions.confirm(job.id), f"Confirmed job {job.id[:8]}")
+
+    def action_priority(self, delta: int) -> None:
+        for job in self._targets():
+            self._do(lambda j=job: f"Job {j.id[:8]} priority {self.app.actions.change_priority(j.id, delta)}")
+
+    def action_retry_failed(self) -> None:
+        if (job := self._selected()) is not None:
+            self._do(lambda: f"Retrying {job.failed} failed tasks as job {self.app.actions.retry_failed(job.id)[:8]}")
+
+    def action_open_report(self) -> None:
+        job = self._selected()
+        if job is None:
+            return
+        if not job.report_location:
+            self.notify(f"Job {job.id[:8]} has no report yet ({job.status}).", severity="warning")
+            return
+        self.app.open_report(job.report_location)
+
+    def action_cancel(self) -> None:
+        jobs = [j for j in self._targets() if not j.status.is_terminal]
+        if not jobs:
+            self.notify("Nothing to cancel: the job has ended.", severity="warning")
+            return
+
+        def cancel_if_confirmed(confirmed: bool | None) -> None:
+            if confirmed:
+                for job in jobs:
+                    self._do(lambda j=job: self.app.actions.cancel(j.id), f"Cancelling job {job.id[:8]}")
+                self._cancel_confirmed()
+
+        title, question = cancel_question(jobs)
+        self.app.push_screen(ConfirmScreen(title, question, "Cancel job"), cancel_if_confirmed)
+
+    @work(thread=True, exit_on_error=False, group="job-actions")
+    def _do(self, action: Callable[[], Any], done_message: str | None = None) -> None:
+        """Run a job action off the UI thread; tell the user what happened."""
+        try:
+            result = action()
+        except (JobStateError, JobNotFound, ValueError) as exc:
+            self.app.notify(str(exc), severity="warning")
+            return
+        self.app.notify(done_message or str(result))
+        self.app.poll_now()

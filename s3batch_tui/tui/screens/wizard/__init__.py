@@ -1,0 +1,22 @@
+"""The new-job wizard: Manifest → Operation → Options → Review, one screen per step.
+
+`esc` goes back a step and `ctrl+n` forward; everything entered lives in one
+`WizardState`, so moving between steps keeps it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from s3batch_tui.core.browse import LazyClient
+from s3batch_tui.tui.screens.wizard.manifest_step import ManifestStep
+from s3batch_tui.tui.screens.wizard.state import WizardState
+
+__all__ = ["start_wizard"]
+
+
+def start_wizard(app, cwd: Path | None = None) -> WizardState:
+    """Open the wizard on `app` (paths typed or picked are relative to `cwd`); returns its state."""
+    state = WizardState(workers=str(app.settings.workers), report_bucket=str(app.settings.data_dir / "reports"))
+    app.push_screen(ManifestStep(state, LazyClient(app.aws), cwd or Path.cwd()))
+    return state

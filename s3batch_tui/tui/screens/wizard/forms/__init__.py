@@ -1,0 +1,1 @@
+"""The operation forms of the wizard: one generic form built from `operations.OPERATIONS`."""

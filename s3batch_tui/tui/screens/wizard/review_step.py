@@ -1,0 +1,237 @@
+"""Step 4: the job file, what it would cost on AWS, and create / create and run / save."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import Button, Input, Label, Static
+
+from s3batch_tui.core.browse import display_location, write_job_file
+from s3batch_tui.core.formatting import format_count
+from s3batch_tui.core.pricing import JOB_FEE_USD, PER_MILLION_TASKS_USD, aws_job_fee, aws_task_fee, format_usd
+from s3batch_tui.core.spec import JobSpec, local_extensions
+from s3batch_tui.tui.commands import Command, bindings
+from s3batch_tui.tui.screens.confirm import ConfirmScreen
+from s3batch_tui.tui.screens.wizard.base import BACK, WizardStep, close_wizard
+from s3batch_tui.tui.screens.wizard.json_view import highlight_json
+from s3batch_tui.tui.screens.wizard.operations import BY_NAME
+from s3batch_tui.tui.screens.wizard.state import Problem
+
+COMMANDS = (
+    BACK,
+    Command("review.create", "c", "create(False)", "Create", "review: create the job",
+            "Store the job (status New); run it later from the jobs list"),
+    Command("review.run", "r", "create(True)", "Create & run", "review: create and run",
+            "Store the job and start its runner now"),
+    Command("review.save", "w", "save", "Save file", "review: save the job file",
+            "Write the job file (CreateJob JSON) to the path on the right"),
+)  # fmt: skip
+_LOCAL_PARTS = {
+    "LocalOptions": "LocalOptions (rate limit, failure threshold)",
+    "Manifest.Location.ObjectArn": "a manifest on disk",
+    "Report.Bucket": "a report directory on disk",
+    "Operation.S3PutObjectCopy.TargetResource": "a copy destination on disk",
+}
+
+
+class JobCreated(Message):
+    """A worker stored the job (and maybe started its runner)."""
+
+    def __init__(self, job_id: str | None, run: bool, error: str | None = None) -> None:
+        super().__init__()
+        self.job_id, self.run, self.error = job_id, run, error
+
+
+class ReviewStep(WizardStep):
+    """Step 4 of the wizard: check everything, then act."""
+
+    STEP = "Review"
+    COMMANDS_LIST = COMMANDS
+    BINDINGS = bindings(COMMANDS)
+    FIX_HINT = "to fix: go back (esc) to the step named"
+
+    def __init__(self, state) -> None:
+        super().__init__(state)
+        self.spec: JobSpec | None = None
+        self.busy = False
+
+    def compose_body(self) -> ComposeResult:
+        with Horizontal(id="review-main"):
+            with VerticalScroll(id="review-json"):
+                yield Static("", id="review-json-text")
+            with VerticalScroll(id="review-side"):
+                yield Static("", id="review-summary")
+                yield Static("", id="review-cost")
+                yield Static("", id="review-extensions")
+                yield Label("Save the job file as", classes="form-label")
+                yield Input(self.state.save_path, id="review-save-path", placeholder="job.json")
+                with Horizontal(id="review-actions"):
+                    yield Button("Create (c)", id="review-create")
+                    yield Button("Create & run (r)", id="review-run", variant="primary")
+                    yield Button("Save (w)", id="review-save")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self._show()
+        self.query_one("#review-json").focus()
+
+    def ready_hint(self) -> str:
+        return "✓ valid: c create · r create and run · w save the job file"
+
+    def step_problems(self) -> list[Problem]:
+        """Every step's problems: a validation finishing late can still make the job invalid here."""
+        return [replace(p, text=f"{p.step}: {p.text}") for p in self.state.check()[1]]
+
+    def state_changed(self) -> None:
+        super().state_changed()
+        self._show()
+
+    # --- showing ----------------------------------------------------------------------
+
+    def _show(self) -> None:
+        self.spec, _ = self.state.check()
+        colours = self.app.theme_variables
+        text = self.spec.to_json() if self.spec else _json_or_note(self.state.to_job_dict())
+        self.query_one("#review-json-text", Static).update(highlight_json(text, colours))
+        self.query_one("#review-summary", Static).update(self._summary())
+        self.query_one("#review-cost", Static).update(self._cost())
+        extensions = local_extensions(self.spec) if self.spec else []
+        where = self.query_one("#review-extensions", Static)
+        if extensions:
+            where.update(Content.from_markup("[b]Local only:[/] $e.\n[dim]AWS would refuse this file as it is.[/]",
+                                             e=", ".join(_LOCAL_PARTS.get(e, e) for e in extensions)))  # fmt: skip
+        else:
+            where.update(Content.from_markup("[dim]No local extensions: this file also runs on AWS.[/]"))
+        local_ok = self.spec is not None
+        self.query_one("#review-create", Button).disabled = not local_ok
+        self.query_one("#review-run", Button).disabled = not local_ok
+        self.query_one("#review-save", Button).disabled = self.spec is None
+
+    def _summary(self) -> Content:
+        state = self.state
+        info = BY_NAME[state.operation]
+        if state.use_generator:
+            source = f"generator over {state.generator.bucket}"
+        elif state.manifest:
+            source = display_location(state.manifest["Location"]["ObjectArn"]).rsplit("/", 1)[-1]
+        else:
+            source = "none"
+        tasks = format_count(state.task_count) if state.scan_done else "counting…"
+        workers, rate = state.workers.strip(), state.rate_limit.strip()
+        rows = [("Operation", f"{info.title} ({info.name})"), ("Manifest", source), ("Tasks", tasks),
+                ("Runs with", f"{workers} workers, " + (f"≤ {rate} ops/s" if rate else "no rate limit"))]  # fmt: skip
+        lines = [Content.from_markup("[b]Job[/]")]
+        lines += [Content.from_markup("[dim]$k[/] $v", k=f"{key:<10}", v=value) for key, value in rows]
+        if warning := state.destructive_warning():
+            lines.append(Content.from_markup("[b $error]⚠ $w[/]", w=warning))
+        return Content("\n").join(lines)
+
+    def _cost(self) -> Content:
+        count = self.state.task_count
+        lines = [Content.from_markup("[b]Cost on AWS S3 Batch Operations[/]")]
+        per_million = f"{format_usd(PER_MILLION_TASKS_USD)} per 1M tasks"
+        rows = [("job fee", format_usd(JOB_FEE_USD), "per job")]
+        if count is None:
+            rows.append(("tasks", "?", f"{per_million}; counting…"))
+        else:
+            rows.append((f"{format_count(count)} tasks", format_usd(aws_task_fee(count)), per_million))
+            rows.append(("total", format_usd(aws_job_fee(count)), ""))
+        for label, amount, note in rows:
+            style = "b" if label == "total" else "not b"
+            markup = f"[dim]$l[/] [{style}]$a[/] [dim]$n[/]"
+            lines.append(Content.from_markup(markup, l=f"{label:<12}", a=f"{amount:<9}", n=note))
+        lines.append(Content.from_markup("[dim]+ the S3 request charges (extra)[/]"))
+        lines.append(Content.from_markup("[b $success]local: no job fee[/] [dim](the S3 requests only)[/]"))
+        return Content("\n").join(lines)
+
+    # --- actions ----------------------------------------------------------------------
+
+    def action_create(self, run: bool) -> None:
+        spec = self.spec
+        if spec is None or self.busy:
+            self.notify("The job is not valid yet: go back (esc) and fix the steps marked.", severity="error")
+            return
+        warning = self.state.destructive_warning()
+        if warning is None:
+            self._create(spec, run)
+            return
+        verb = "Create and run" if run else "Create"
+        question = f"{warning}\n\n{verb} this job?" + ("" if run else " (it runs when you start it)")
+
+        def create_if_confirmed(confirmed: bool | None) -> None:
+            if confirmed:
+                self._create(spec, run)
+
+        self.app.push_screen(ConfirmScreen(f"{BY_NAME[self.state.operation].title}: destructive", question, verb),
+                             create_if_confirmed)  # fmt: skip
+
+    def _create(self, spec: JobSpec, run: bool) -> None:
+        self.busy = True
+        self._create_in_thread(spec, run, self.state.worker_count() if run else None)
+
+    @work(thread=True, exit_on_error=False, group="review")
+    def _create_in_thread(self, spec: JobSpec, run: bool, workers: int | None) -> None:
+        try:
+            job_id = self.app.actions.create(spec, run=run, workers=workers)
+        except Exception as exc:  # noqa: BLE001 - the user must see why, the wizard stays open
+            self.post_message(JobCreated(None, run, str(exc)))
+            return
+        self.post_message(JobCreated(job_id, run))
+
+    @on(JobCreated)
+    def _created(self, message: JobCreated) -> None:
+        self.busy = False
+        if message.job_id is None:
+            self.notify(f"Could not create the job: {message.error}", severity="error")
+            return
+        self.notify(f"Created job {message.job_id[:8]}" + (" and started it" if message.run else ": press r to run it"))
+        self.app.poll_now()
+        close_wizard(self.app)
+
+    def action_save(self) -> None:
+        if self.spec is None:
+            self.notify("The job is not valid yet: nothing to save.", severity="error")
+            return
+        path = self.query_one("#review-save-path", Input).value.strip() or "job.json"
+        self._save(self.spec, Path(path))
+
+    @work(thread=True, exit_on_error=False, group="review")
+    def _save(self, spec: JobSpec, path: Path) -> None:
+        try:
+            written = write_job_file(spec, path)
+        except OSError as exc:
+            self.notify(f"Could not save {path}: {exc.strerror or exc}", severity="error")
+            return
+        self.notify(f"Saved the job file to {written}")
+
+    @on(Input.Changed, "#review-save-path")
+    def _path_typed(self, event: Input.Changed) -> None:
+        self.state.save_path = event.value
+
+    @on(Input.Submitted, "#review-save-path")
+    def _path_submitted(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#review-create")
+    def _create_pressed(self) -> None:
+        self.action_create(False)
+
+    @on(Button.Pressed, "#review-run")
+    def _run_pressed(self) -> None:
+        self.action_create(True)
+
+    @on(Button.Pressed, "#review-save")
+    def _save_pressed(self) -> None:
+        self.action_save()
+
+
+def _json_or_note(job: dict) -> str:
+    """The unvalidated job dict as JSON (shown while it has problems)."""
+    return json.dumps(job, indent=2, ensure_ascii=False, default=str)
