@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test install install-dev bench clean
+.PHONY: demo test install install-dev bench screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,9 @@ test: install-dev
 bench: install-dev
 	$(BIN)/python bench/bench_tagging.py
 	$(BIN)/python bench/bench_tui.py
+
+screenshots: install-dev
+	$(BIN)/python screenshots/make_screenshots.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache
