@@ -57,6 +57,7 @@ class S3BatchApp(App):
         self._rates = RateTracker()
         self._poll_wakeup = threading.Event()
         self._first_load = True
+        self.files_root: Path | None = None  # where the wizard's file picker starts (default: cwd)
 
     def on_mount(self) -> None:
         self.push_screen(JobsScreen())
@@ -134,7 +135,7 @@ class S3BatchApp(App):
         """Start the new-job wizard."""
         from s3batch_tui.tui.screens.wizard import start_wizard
 
-        start_wizard(self)
+        start_wizard(self, self.files_root)
 
     def action_help(self) -> None:
         screen = self.screen
