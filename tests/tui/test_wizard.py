@@ -261,6 +261,9 @@ async def test_a_generator_counts_its_matches_saves_and_creates(app, workdir, s3
         await pilot.press("w")
         await settle(app, pilot)
         await pilot.press("c")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)  # no tags: every tag would be removed
+        await pilot.press("y")
         await settle(app, pilot)
         (created,) = app.store.list()
         assert created.spec.manifest_generator is not None
@@ -380,9 +383,17 @@ def test_snapshot_review_step(snap_compare, fixed_dir):
 async def test_the_job_file_shown_in_review_is_the_one_stored(app):
     async with app.run_test(size=SIZE) as pilot:
         await to_operation_step(app, pilot)
+        await add_tag(pilot, "team", "photo")
         await pilot.press("ctrl+n", "ctrl+n")
         await pilot.pause()
         shown = json.loads(text_of(app, "#review-json-text"))
         await pilot.press("c")
         await settle(app, pilot)
     assert app.store.list()[0].spec.to_json_dict() == shown
+
+
+def test_an_empty_tag_set_is_called_out_as_removing_every_tag():
+    from s3batch_tui.tui.screens.wizard.operations import destructive_warning
+
+    assert destructive_warning("S3PutObjectTagging", {"TagSet": []}, 40) == "No tags given: this removes every tag from 40 objects."
+    assert destructive_warning("S3PutObjectTagging", {"TagSet": [("team", "a")]}, 40) is None

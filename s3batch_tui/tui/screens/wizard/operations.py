@@ -238,6 +238,8 @@ def destructive_warning(name: str, values: dict[str, Any], task_count: int | Non
     if acl in PUBLIC_ACLS:
         what = "Makes" if name == "S3PutObjectAcl" else "Makes the copies of"
         return f"{what} {objects} {PUBLIC_ACLS[acl]} (ACL {acl})."
+    if name == "S3PutObjectTagging" and not any(k or v for k, v in values.get("TagSet") or []):
+        return f"No tags given: this removes every tag from {objects}."
     if name == "S3PutObjectRetention" and values.get("Retention.Mode") == "COMPLIANCE":
         until = values.get("Retention.RetainUntilDate") or "the retain-until date"
         return (f"COMPLIANCE retention on {objects}: nobody, not even the root user, can delete or overwrite "
