@@ -19,7 +19,6 @@ from textual.worker import get_current_worker
 
 from s3batch_tui.core.report import ReportSummary, open_report
 from s3batch_tui.core.report.browse import ReportBrowser, ReportPage, RowFilter, ScanStopped, default_export_name
-from s3batch_tui.core.s3 import ClientFactory
 from s3batch_tui.tui.commands import Command, bindings
 from s3batch_tui.tui.screens.ask import AskScreen
 from s3batch_tui.tui.widgets.report_view import (
@@ -152,7 +151,7 @@ class ReportScreen(Screen):
         """Find the report, show its first page, then count it (the long part)."""
         worker = get_current_worker()
         try:
-            browser = ReportBrowser(open_report(self.location, ClientFactory(self.app.aws).client("s3")))
+            browser = ReportBrowser(open_report(self.location, self.app.s3()))
             self.post_message(self.Opened(browser, browser.page(RowFilter(), 0)))
         except Exception as exc:  # noqa: BLE001 - any failure is shown, none may crash the app
             self.post_message(self.ReadFailed("Cannot open this report", str(exc)))

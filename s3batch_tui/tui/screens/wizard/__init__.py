@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from s3batch_tui.core.browse import LazyClient
 from s3batch_tui.tui.screens.wizard.manifest_step import ManifestStep
 from s3batch_tui.tui.screens.wizard.state import WizardState
 
@@ -18,5 +17,5 @@ __all__ = ["start_wizard"]
 def start_wizard(app, cwd: Path | None = None) -> WizardState:
     """Open the wizard on `app` (paths typed or picked are relative to `cwd`); returns its state."""
     state = WizardState(workers=str(app.settings.workers), report_bucket=str(app.settings.data_dir / "reports"))
-    app.push_screen(ManifestStep(state, LazyClient(app.aws), cwd or Path.cwd()))
+    app.push_screen(ManifestStep(state, app.s3, cwd or Path.cwd()))
     return state
