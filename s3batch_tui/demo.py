@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import sys
 import uuid
 
@@ -34,6 +35,9 @@ def run_demo(settings: Settings, count: int, headless: bool = False) -> int:
     shutil.rmtree(workdir, ignore_errors=True)  # the server forgets everything; so does the demo
     print(f"Starting an embedded S3 server and seeding {count:,} objects...", file=sys.stderr, flush=True)
     server = start_moto()
+    # Closing the terminal (SIGHUP) or a kill (SIGTERM) must still stop the server below.
+    for signum in (signal.SIGHUP, signal.SIGTERM):
+        signal.signal(signum, _exit_cleanly)
     try:
         data = seed(server.client(), workdir, count)
         os.environ.update(server.env())  # runner processes inherit the server and its test credentials
@@ -56,6 +60,10 @@ def run_demo(settings: Settings, count: int, headless: bool = False) -> int:
         return EXIT_OK
     finally:
         server.stop()
+
+
+def _exit_cleanly(signum, frame) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _finish_sample_jobs(ctx: Context, data: DemoData) -> None:
