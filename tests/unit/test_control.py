@@ -149,3 +149,20 @@ def test_a_running_job_still_refuses_what_its_status_forbids(store, make_job):
     with pytest.raises(JobStateError):
         request_control(store, "job-1", "confirm")
     assert store.get("job-1").requested is None
+
+
+def test_a_runner_that_takes_the_job_after_the_look_gets_a_request_instead(store, make_job, monkeypatch):
+    """The lease is checked again inside the status write: a runner starting meanwhile is not overruled."""
+    make_job("job-1", S.READY)
+    looked = store.lease_is_live
+
+    def runner_starts_right_after_we_look(record):
+        answer = looked(record)
+        store.acquire_lease("job-1", runner_identity())
+        monkeypatch.setattr(store, "lease_is_live", looked)
+        return answer
+
+    monkeypatch.setattr(store, "lease_is_live", runner_starts_right_after_we_look)
+    assert request_control(store, "job-1", "pause") is REQUESTED
+    record = store.get("job-1")
+    assert record.status is S.READY and record.requested == "pause"

@@ -10,7 +10,7 @@ from enum import Enum
 
 from s3batch_tui.core.errors import JobStateError
 from s3batch_tui.core.status import JobStatus as S
-from s3batch_tui.core.store import Store
+from s3batch_tui.core.store import LeaseHeld, Store
 
 ACTIONS = ("pause", "resume", "cancel", "confirm")
 
@@ -50,5 +50,9 @@ def request_control(store: Store, job_id: str, action: str) -> ControlResult:
         return ControlResult.NEEDS_RUNNER
     target = {"pause": S.PAUSED, "resume": S.READY, "cancel": S.CANCELLED, "confirm": S.READY}[action]
     reason = {"pause": "paused by the user", "cancel": "cancelled by the user"}.get(action)
-    store.set_status(job_id, target, reason, clear_request=True)
+    try:
+        store.set_status(job_id, target, reason, clear_request=True, unless_running=True)
+    except LeaseHeld:  # a runner took the job since we looked: it acts on the request
+        store.set_request(job_id, action)
+        return ControlResult.REQUESTED
     return ControlResult.DONE

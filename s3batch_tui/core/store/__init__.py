@@ -3,6 +3,6 @@
 from s3batch_tui.core.store.records import Checkpoint, FailureRow, JobRecord
 from s3batch_tui.core.store.schema import MIGRATIONS
 from s3batch_tui.core.store.runners import LEASE_SECONDS, OWNED, runner_identity
-from s3batch_tui.core.store.store import Store
+from s3batch_tui.core.store.store import LeaseHeld, Store
 
-__all__ = ["LEASE_SECONDS", "MIGRATIONS", "OWNED", "Checkpoint", "FailureRow", "JobRecord", "Store", "runner_identity"]
+__all__ = ["LEASE_SECONDS", "MIGRATIONS", "OWNED", "Checkpoint", "FailureRow", "JobRecord", "LeaseHeld", "Store", "runner_identity"]

@@ -24,6 +24,10 @@ from s3batch_tui.core.store.runners import LEASE_SECONDS, OWNED, owner_is_dead
 from s3batch_tui.core.store.schema import MIGRATIONS
 
 
+class LeaseHeld(JobStateError):
+    """A live runner holds the job: ask it (a control request) rather than change the job."""
+
+
 class Store:
     """The job store. Safe to share between threads (one connection per thread)."""
 
@@ -121,10 +125,19 @@ class Store:
         failure_reasons: list[dict[str, str]] | None = None,
         *,
         clear_request: bool = False,
+        unless_running: bool = False,
     ) -> JobRecord:
-        """Move a job to `status`, refusing transitions SPEC.md does not allow."""
+        """Move a job to `status`, refusing transitions SPEC.md does not allow.
+
+        With `unless_running`, raise `LeaseHeld` instead when a live runner holds the job
+        (checked in the same transaction, so a runner starting meanwhile is never overruled).
+        """
         now = self.clock()
         with self._write() as db:
+            if unless_running:
+                row = db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+                if row is not None and self.lease_is_live(record_from_row(row)):
+                    raise LeaseHeld(f"job {job_id} is being run by {row['lease_owner']}")
             current = JobStatus(self._column(db, job_id, "status"))
             if current.is_terminal:
                 raise JobStateError(f"job {job_id} has already ended ({current}); it cannot change")
