@@ -6,6 +6,7 @@ import gzip
 import hashlib
 import json
 import threading
+import time
 
 from s3batch_tui.core.engine.control import ControlResult, request_control
 from s3batch_tui.core.engine.engine import Engine
@@ -127,3 +128,48 @@ def test_demo_runs_on_an_embedded_server(tmp_path, capsys):
     assert code == 0, err
     assert "Tasks: 14 total, 12 succeeded, 2 failed" in out
     assert "Report: s3://demo-reports/batch/job-" in out
+
+
+def big_manifest(tmp_path, bucket: str, rows: int = 300_000):
+    path = tmp_path / "big.csv"
+    with path.open("w") as file:
+        for i in range(rows):
+            file.write(f"{bucket},k/{i}\n")
+    return path
+
+
+def test_cancel_while_preparing_stops_the_validation_pass(server_env, tmp_path, bucket):
+    engine = make_engine(tmp_path)
+    try:
+        record = engine.create(JobSpec.model_validate(job_document(big_manifest(tmp_path, bucket), None)))
+        preparing = engine.when(lambda e: isinstance(e, JobStatusChanged) and e.new == JobStatus.PREPARING)
+        engine.start(record.id)
+        assert preparing.wait(10)
+        request_control(engine.store, record.id, "cancel")
+        final = engine.wait(record.id, 30)
+    finally:
+        engine.shutdown()
+    assert final.status == JobStatus.CANCELLED and final.total_tasks is None
+    assert final.status_reason == "cancelled while preparing"
+
+
+def test_shutdown_while_preparing_pauses_and_a_resume_prepares_again(server_env, tmp_path, bucket):
+    manifest = big_manifest(tmp_path, bucket)
+    engine = make_engine(tmp_path)
+    record = engine.create(JobSpec.model_validate(job_document(manifest, None)))
+    preparing = engine.when(lambda e: isinstance(e, JobStatusChanged) and e.new == JobStatus.PREPARING)
+    engine.start(record.id)
+    assert preparing.wait(10)
+    started = time.monotonic()
+    engine.shutdown("interrupted by the user")
+    assert time.monotonic() - started < 5  # did not wait for the whole validation pass
+    paused = engine.store.get(record.id)
+    assert paused.status == JobStatus.PAUSED and paused.total_tasks is None
+    manifest.write_text(f"{bucket},k/0\n")  # a small manifest now, so the resumed job finishes fast
+    again = make_engine(tmp_path)
+    try:
+        again.start(record.id)
+        final = again.wait(record.id, 30)
+    finally:
+        again.shutdown()
+    assert final.total_tasks == 1 and final.status == JobStatus.COMPLETE

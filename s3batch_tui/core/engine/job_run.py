@@ -23,6 +23,7 @@ from s3batch_tui.core.errors import InputError
 from s3batch_tui.core.manifest.entry import ManifestEntry
 from s3batch_tui.core.manifest.generator import generate_manifest
 from s3batch_tui.core.manifest.open import open_manifest
+from s3batch_tui.core.manifest.scan import ScanStopped
 from s3batch_tui.core.operations.base import OperationContext, is_batch
 from s3batch_tui.core.operations.registry import build_operation
 from s3batch_tui.core.report import ReportStaging, write_report
@@ -147,10 +148,20 @@ class JobRun:
         try:
             self._build_operation()
             generated = self._generate_manifest() if self.spec.manifest_generator else None
-            summary = open_manifest(self._manifest(), self.engine.clients.client("s3")).validate()
+            source = open_manifest(self._manifest(), self.engine.clients.client("s3"))
+            summary = source.validate(should_stop=self._preparing_interrupted)
         except InputError as exc:
             self._set(S.FAILED, str(exc), [{"FailureCode": exc.code, "FailureReason": str(exc)}])
             return False
+        except ScanStopped:
+            if self._request == "cancel":
+                self._set(S.CANCELLED, "cancelled while preparing")
+                return False
+            if self.shutdown_reason:
+                self._set(S.PAUSED, self.shutdown_reason)
+                raise StopRun from None
+            self._set(S.PAUSED, "paused by the user while preparing; resume to prepare again")
+            return self._wait_while_paused() and self._prepare()
         identity = {k: v for k, v in asdict(summary.identity).items() if v is not None}
         if generated is not None:
             identity |= {"generated_from": self.spec.manifest_generator.s3_job_manifest_generator.source_bucket,
@@ -163,6 +174,16 @@ class JobRun:
         ).result()
         self._set(S.SUSPENDED if self.spec.confirmation_required else S.READY)
         return True
+
+    def _preparing_interrupted(self) -> bool:
+        """Stop a long validation pass for a shutdown or a cancel (polled at most 4 times a second)."""
+        if self.shutdown_reason is not None:
+            return True
+        now = time.monotonic()
+        if now >= self._next_poll:
+            self._next_poll = now + CONTROL_POLL_SECONDS
+            return self._take_request() in ("cancel", "pause")
+        return False
 
     @property
     def _generated_path(self):

@@ -13,12 +13,19 @@ an ETag mismatch, corrupt gzip). On top of it:
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from s3batch_tui.core.errors import ManifestError
 from s3batch_tui.core.manifest.entry import ManifestEntry, ManifestIdentity, ManifestSummary
+
+
+STOP_CHECK_ROWS = 5_000
+
+
+class ScanStopped(Exception):
+    """A scan was asked to stop before the end (the job is pausing or being cancelled)."""
 
 
 @dataclass
@@ -79,21 +86,23 @@ class StreamingSource(ABC):
                 raise item
             yield item
 
-    def validate(self) -> ManifestSummary:
+    def validate(self, should_stop: Callable[[], bool] | None = None) -> ManifestSummary:
         """Read everything once, check every row, count tasks and record the identity.
 
         Raises:
             ManifestError: the first problem found.
+            ScanStopped: `should_stop()` said so (asked every few thousand rows).
         """
-        result = self.scan(max_errors=1)
+        result = self.scan(max_errors=1, should_stop=should_stop)
         if result.errors:
             raise result.errors[0]
         return result.summary()
 
-    def scan(self, max_errors: int = 20) -> ManifestScan:
+    def scan(self, max_errors: int = 20, should_stop: Callable[[], bool] | None = None) -> ManifestScan:
         """Read everything once, collecting up to `max_errors` errors instead of raising.
 
         Bad rows are reported and skipped, so one pass shows many problems at once.
+        `should_stop` is asked every `STOP_CHECK_ROWS` rows; True raises ScanStopped.
         """
         if max_errors < 1:
             raise ValueError("max_errors must be at least 1")
@@ -110,6 +119,8 @@ class StreamingSource(ABC):
                         break
                 else:
                     total += 1
+                    if should_stop is not None and total % STOP_CHECK_ROWS == 0 and should_stop():
+                        raise ScanStopped(f"stopped after {total:,} rows")
         except ManifestError as exc:
             errors.append(exc)
             complete = False
