@@ -24,7 +24,7 @@ BAR_WIDTH = 8
 STATUS_COLOURS = {
     S.COMPLETE: "success", S.FAILED: "error", S.FAILING: "error", S.CANCELLED: "warning",
     S.CANCELLING: "warning", S.PAUSED: "warning", S.PAUSING: "warning", S.SUSPENDED: "accent",
-    S.ACTIVE: "primary", S.PREPARING: "secondary", S.COMPLETING: "primary",
+    S.ACTIVE: "primary", S.PREPARING: "primary", S.COMPLETING: "primary",
 }  # fmt: skip
 SORTS = ("newest", "status", "priority", "progress")
 OPERATION_NAMES = {
