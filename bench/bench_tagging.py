@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -22,8 +21,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from s3batch_tui.servers import start_seaweedfs  # noqa: E402
+from side_by_side import compare  # noqa: E402
 
 BUCKET = "bench"
 
@@ -90,23 +91,13 @@ def main() -> None:
     with start_seaweedfs(workdir / "weed") as server:
         manifest = seed(server.client(), args.objects, workdir)
         env = os.environ | server.env() | {"S3BATCH_TUI_HOME": str(workdir / "home")}
-        ours, bare = [], []
-        for round_no in range(args.rounds):
-            runs = [
-                (ours, [sys.executable, "-m", "s3batch_tui", "run", str(job_file(manifest, workdir, round_no)),
-                        "--workers", str(args.workers)]),
-                (bare, [sys.executable, "-c", BARE_POOL, str(manifest), str(args.workers), str(round_no)]),
-            ]  # fmt: skip
-            for times, command in runs if round_no % 2 == 0 else runs[::-1]:
-                times.append(timed(command, env))
-            print(f"round {round_no + 1}: s3batch-tui {ours[-1]:.2f} s, bare pool {bare[-1]:.2f} s", flush=True)
-    ours_rate = args.objects / statistics.median(ours)
-    bare_rate = args.objects / statistics.median(bare)
-    print(f"\n{args.objects} taggings, {args.workers} workers, median of {args.rounds} rounds (process start to exit)")
-    print(f"  s3batch-tui run : {ours_rate:8.0f} tasks/s")
-    print(f"  bare boto3 pool : {bare_rate:8.0f} tasks/s")
-    print(f"  ratio           : {ours_rate / bare_rate:8.2f} (s3batch-tui / bare pool; target >= 0.90)")
-
+        our_command = [sys.executable, "-m", "s3batch_tui", "run", "--workers", str(args.workers)]
+        compare(
+            ("s3batch-tui run", lambda n: timed([*our_command, str(job_file(manifest, workdir, n))], env)),
+            ("bare boto3 pool", lambda n: timed([sys.executable, "-c", BARE_POOL, str(manifest),
+                                                 str(args.workers), str(n)], env)),
+            args.rounds, args.objects, f"{args.workers} workers, process start to exit",
+        )  # fmt: skip
 
 if __name__ == "__main__":
     main()

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -25,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_tagging import job_file, seed  # noqa: E402
+from side_by_side import compare  # noqa: E402
 
 from s3batch_tui.core.spec import load_job_spec  # noqa: E402
 from s3batch_tui.core.status import JobStatus  # noqa: E402
@@ -79,23 +79,13 @@ def main() -> None:
         manifest = seed(server.client(), args.objects, workdir)
         os.environ.update(server.env())  # the TUI's runner processes inherit these
         env = dict(os.environ)
-        plain, tui = [], []
-        for round_no in range(args.rounds):
-            job = job_file(manifest, workdir, round_no)
-            runs = [
-                (plain, lambda: headless(job, workdir / f"home-plain-{round_no}", args.workers, env)),
-                (tui, lambda: asyncio.run(with_tui(job, workdir / f"home-tui-{round_no}", args.workers))),
-            ]
-            for times, run in runs if round_no % 2 == 0 else runs[::-1]:
-                times.append(run())
-            print(f"round {round_no + 1}: headless {plain[-1]:.2f} s, with TUI {tui[-1]:.2f} s", flush=True)
-    plain_rate = args.objects / statistics.median(plain)
-    tui_rate = args.objects / statistics.median(tui)
-    print(f"\n{args.objects} taggings, {args.workers} workers, median of {args.rounds} rounds (Preparing → end)")
-    print(f"  headless run : {plain_rate:8.0f} tasks/s")
-    print(f"  TUI showing  : {tui_rate:8.0f} tasks/s")
-    print(f"  ratio        : {tui_rate / plain_rate:8.2f} (TUI / headless; target >= 0.90)")
-
+        compare(
+            ("TUI showing", lambda n: asyncio.run(with_tui(job_file(manifest, workdir, n), workdir / f"tui-{n}",
+                                                           args.workers))),
+            ("headless run", lambda n: headless(job_file(manifest, workdir, n), workdir / f"plain-{n}",
+                                                args.workers, env)),
+            args.rounds, args.objects, f"{args.workers} workers, Preparing to end",
+        )  # fmt: skip
 
 if __name__ == "__main__":
     main()

@@ -12,7 +12,7 @@ from s3batch_tui.core.manifest.entry import ManifestEntry
 from s3batch_tui.core.manifest.open import open_manifest
 from s3batch_tui.core.operations.base import SUCCESS, TaskOutcome
 from s3batch_tui.core.report import ReportStaging, open_report, write_report
-from s3batch_tui.core.report import browse
+from s3batch_tui.core.report import positioned
 from s3batch_tui.core.report.browse import (
     Position,
     ReportBrowser,
@@ -119,13 +119,13 @@ def test_later_pages_seek_instead_of_rescanning(tmp_path, monkeypatch):
     summary = browser.summary()
     assert (summary.total, summary.succeeded) == (20_000, 20_000 - 2_667)
     opened = []
-    real_open = browse.open_result
+    real_open = positioned.open_result
 
     def recording_open(where, client, offset):
         opened.append(offset)
         return real_open(where, client, offset)
 
-    monkeypatch.setattr(browse, "open_result", recording_open)
+    monkeypatch.setattr(positioned, "open_result", recording_open)
     page = browser.page(RowFilter(), 150)
     succeeded = [n for n in range(20_000) if outcome(n) is SUCCESS]
     assert [row.decoded_key for row in page.rows] == [f"photos/Img {n:05d}.jpg" for n in succeeded[15_000:15_100]]

@@ -15,21 +15,18 @@ import csv
 import os
 import re
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import closing
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO, NamedTuple
 from urllib.parse import unquote_plus
 
 from s3batch_tui.core.errors import InputError
+from s3batch_tui.core.report.positioned import START, Position, row_location, scan_rows
 from s3batch_tui.core.report.reader import (
-    COLUMNS,
     Report,
     ReportRow,
     ReportSummary,
     ResultFile,
-    open_result,
     row_from_fields,
 )
 from s3batch_tui.core.report.staging import FAILED
@@ -37,7 +34,6 @@ from s3batch_tui.core.report.staging import FAILED
 DEFAULT_PAGE_SIZE = 100
 MAX_INDEXED_CODES = 50  # error codes whose pages the summary pass indexes
 MAX_LAZY_INDEXES = 16  # text-filter indexes kept before the oldest is dropped
-_CHUNK = 1024 * 1024
 _STOP_EVERY = 4096  # rows between two looks at the stop callback
 
 Stop = Callable[[], bool]
@@ -47,15 +43,6 @@ class ScanStopped(Exception):
     """A scan gave up because its `stop` callback said so (the user moved on)."""
 
 
-class Position(NamedTuple):
-    """Where a row starts: index of its result file, byte offset in it, line number (from 1)."""
-
-    file: int
-    offset: int
-    line: int
-
-
-START = Position(0, 0, 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,7 +167,7 @@ class ReportBrowser:
         by_status: dict[str, _PageIndex] = {}
         by_code: dict[str, _PageIndex] = {}
         by_both: dict[tuple[str, str], _PageIndex] = {}
-        for position, fields in _scan(self.report, START):
+        for position, fields in scan_rows(self.report, START):
             if stop is not None and summary.total % _STOP_EVERY == 0 and stop():
                 raise ScanStopped
             status, code = fields[3], fields[5]
@@ -272,7 +259,7 @@ class ReportBrowser:
             return
         matches = row_filter.matcher()
         seen = 0
-        for position, fields in _scan(self.report, index.frontier, row_filter.skips):
+        for position, fields in scan_rows(self.report, index.frontier, row_filter.skips):
             seen += 1
             if stop is not None and seen % _STOP_EVERY == 0 and stop():
                 index.frontier = position
@@ -288,9 +275,9 @@ class ReportBrowser:
     def _read(self, row_filter: RowFilter, start: Position, size: int) -> list[ReportRow]:
         matches = row_filter.matcher()
         rows: list[ReportRow] = []
-        for position, fields in _scan(self.report, start, row_filter.skips):
+        for position, fields in scan_rows(self.report, start, row_filter.skips):
             if matches(fields):
-                rows.append(row_from_fields(fields, _where(self.report, position)))
+                rows.append(row_from_fields(fields, row_location(self.report, position)))
                 if len(rows) == size:
                     break
         return rows
@@ -320,14 +307,14 @@ def export_failed_manifest(report: Report, destination: Path, row_filter: RowFil
     try:
         with temporary.open("w", newline="", encoding="utf-8") as out:
             writer = csv.writer(out, lineterminator="\n")
-            for position, fields in _scan(report, START, wanted.skips):
+            for position, fields in scan_rows(report, START, wanted.skips):
                 if not matches(fields):
                     continue
                 if versioned is None:
                     versioned = bool(fields[2])
                 elif bool(fields[2]) != versioned:
                     raise InputError("some failed rows have a version id and some do not; a manifest "
-                                     "needs them on every row or on none", _where(report, position))  # fmt: skip
+                                     "needs them on every row or on none", row_location(report, position))  # fmt: skip
                 writer.writerow(fields[:3] if versioned else fields[:2])
                 written += 1
         if not written:
@@ -343,74 +330,3 @@ def default_export_name(location: str) -> str:
     found = re.search(r"job-([0-9A-Za-z][0-9A-Za-z_-]*)", location)
     stem = found.group(1) if found else Path(location.rstrip("/")).stem or "report"
     return f"failed-{stem}.csv"
-
-
-def _scan(report: Report, start: Position, skip: Callable[[ResultFile], bool] | None = None,
-          ) -> Iterator[tuple[Position, list[str]]]:  # fmt: skip
-    """Every row from `start` on: its position and its 7 fields (validated)."""
-    for number in range(start.file, len(report.results)):
-        result = report.results[number]
-        if skip is not None and skip(result):
-            continue
-        offset, line = (start.offset, start.line) if number == start.file else (0, 1)
-        with closing(open_result(result.location, report.s3_client, offset)) as raw:
-            for at, at_line, record in _records(raw, offset, line, result.location):
-                yield Position(number, at, at_line), _fields(record, result.location, at_line)
-
-
-def _records(raw: IO[bytes], offset: int, line: int, where: str) -> Iterator[tuple[int, int, bytes]]:
-    """(offset, line, bytes) of each CSV record from `offset`; blank lines are skipped.
-
-    A record ends at a newline outside quotes: with RFC 4180's doubled quotes, that is
-    a newline after an even number of `"` in the record.
-    """
-    start, start_line, position = offset, line, offset
-    pending: list[bytes] = []  # lines of a record whose quoted field spans newlines
-    in_quotes = False
-    tail = b""
-    while True:
-        chunk = raw.read(_CHUNK)
-        pieces = (tail + chunk).split(b"\n")
-        tail = pieces.pop() if chunk else b""
-        for piece in pieces:
-            position += len(piece) + 1
-            line += 1
-            if b'"' in piece and piece.count(b'"') % 2:
-                in_quotes = not in_quotes
-            if in_quotes:
-                pending.append(piece)
-                continue
-            if pending:
-                pending.append(piece)
-                piece, pending = b"\n".join(pending), []
-            if piece.endswith(b"\r"):
-                piece = piece[:-1]
-            if piece:
-                yield start, start_line, piece
-            start, start_line = position, line
-        if not chunk:
-            break
-    if in_quotes:
-        raise InputError("malformed CSV: a quoted field is never closed", f"{where} line {start_line}")
-
-
-def _fields(record: bytes, where: str, line: int) -> list[str]:
-    try:
-        text = record.decode("utf-8")
-    except UnicodeDecodeError:
-        raise InputError("not UTF-8 text", f"{where} line {line}") from None
-    if '"' in text:
-        try:
-            fields = next(csv.reader([text], strict=True))
-        except csv.Error as exc:
-            raise InputError(f"malformed CSV: {exc}", f"{where} line {line}") from None
-    else:
-        fields = text.split(",")
-    http = fields[4] if len(fields) == COLUMNS else ""
-    if len(fields) != COLUMNS or (http and not (http.isascii() and http.isdigit())):
-        row_from_fields(fields, f"{where} line {line}")  # raises, saying what is wrong
-    return fields
-
-
-def _where(report: Report, position: Position) -> str:
-    return f"{report.results[position.file].location} line {position.line}"

@@ -1,0 +1,24 @@
+"""Run two peers on the same work, alternating who goes first, and print rates and their ratio."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable
+
+
+def compare(ours: tuple[str, Callable[[int], float]], peer: tuple[str, Callable[[int], float]],
+            rounds: int, tasks: int, how: str) -> None:  # fmt: skip
+    """Time `ours` and `peer` (each a label and a function of the round giving seconds)."""
+    times: dict[str, list[float]] = {ours[0]: [], peer[0]: []}
+    for round_no in range(rounds):
+        order = [ours, peer] if round_no % 2 == 0 else [peer, ours]
+        for label, run in order:
+            times[label].append(run(round_no))
+        print(f"round {round_no + 1}: " + ", ".join(f"{label} {t[-1]:.2f} s" for label, t in times.items()), flush=True)
+    rates = {label: tasks / statistics.median(t) for label, t in times.items()}
+    width = max(len(label) for label in rates)
+    print(f"\n{tasks} tasks, median of {rounds} rounds ({how})")
+    for label, rate in rates.items():
+        print(f"  {label.ljust(width)} : {rate:8.0f} tasks/s")
+    ratio = rates[ours[0]] / rates[peer[0]]
+    print(f"  {'ratio'.ljust(width)} : {ratio:8.2f} ({ours[0]} / {peer[0]}; target >= 0.90)")
