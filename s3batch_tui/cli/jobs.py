@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
-import uuid
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -19,6 +18,7 @@ from s3batch_tui.cli.context import (
     Context,
 )
 from s3batch_tui.cli.progress import ProgressPrinter
+from s3batch_tui.core.create import create_job
 from s3batch_tui.core.engine.control import ControlResult, request_control
 from s3batch_tui.core.engine.events import JobStatusChanged
 from s3batch_tui.core.errors import JobStateError
@@ -135,8 +135,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     """`run JOB.json`: create, then run to the end; the job id is stdout's first line."""
     ctx = Context(args)
     spec = spec_from_args(args)
-    record = ctx.store.create_job(str(uuid.uuid4()), spec)
+    record = ctx.store.get(create_job(ctx.store, spec))
     print(record.id, flush=True)
+    if record.status.is_terminal:  # its ClientRequestToken named a job that has run already
+        print_summary(record)
+        return outcome_code(record)
     return run_to_end(ctx, record.id, args.yes)
 
 
@@ -144,7 +147,7 @@ def cmd_create(args: argparse.Namespace) -> int:
     """`job create JOB.json`: store the job and print only its id."""
     ctx = Context(args)
     spec = spec_from_args(args)
-    print(ctx.store.create_job(str(uuid.uuid4()), spec).id)
+    print(create_job(ctx.store, spec))
     return EXIT_OK
 
 

@@ -6,9 +6,9 @@ launcher starts a runner so that the request takes effect.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 
+from s3batch_tui.core.create import create_job
 from s3batch_tui.core.engine.control import ControlResult, request_control
 from s3batch_tui.core.errors import JobStateError
 from s3batch_tui.core.launcher import Launcher
@@ -31,8 +31,7 @@ class JobActions:
 
     def create(self, spec: JobSpec, run: bool, workers: int | None = None) -> str:
         """Store a new job and, if asked, start running it (with `workers` threads, default: settings)."""
-        job_id = str(uuid.uuid4())
-        self.store.create_job(job_id, spec)
+        job_id = create_job(self.store, spec)
         if run:
             self.launcher.start(job_id, workers=workers)
         return job_id

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import uuid
 
+from s3batch_tui.core.create import create_job
 from s3batch_tui.core.errors import JobStateError
 from s3batch_tui.core.spec import JobSpec
 from s3batch_tui.core.store import Store
@@ -43,5 +44,4 @@ def create_retry_job(store: Store, settings: Settings, source_id: str) -> str:
         "Location": {"ObjectArn": f"file://{manifest_path}"},
     }
     data["Description"] = f"Retry of {len(failures)} failed tasks of job {source.id}"[:256]
-    store.create_job(new_id, JobSpec.model_validate(data))
-    return new_id
+    return create_job(store, JobSpec.model_validate(data), new_id)

@@ -84,21 +84,21 @@ def test_local_extensions_are_named():
             {"Operation": {"S3PutObjectTagging": {"TagSet": []}, "S3DeleteObjectTagging": {}}},
             "Operation: exactly one operation must be given, got S3DeleteObjectTagging, S3PutObjectTagging",
         ),
-        ({"Operation": {"S3PutObjectTaging": {}}}, "Operation.S3PutObjectTaging: unknown field"),
+        ({"Operation": {"S3PutObjectTaging": {}}}, "Operation.S3PutObjectTaging: unknown member (names are case-sensitive, as in AWS CreateJob); did you mean S3PutObjectTagging?"),
         (
             {"Operation": {"S3PutObjectTagging": {"TagSet": [{"Key": "a"}]}}},
-            "Operation.S3PutObjectTagging.TagSet[0].Value: Field required",
+            "Operation.S3PutObjectTagging.TagSet[0].Value: required member is missing",
         ),
-        ({"Priority": -1}, "Priority: Input should be greater than or equal to 0"),
+        ({"Priority": -1}, "Priority: expected at least 0, got -1"),
         ({"Report": {"Enabled": True}}, "Report: Bucket is required when the report is enabled"),
-        ({"Report": {"Enabled": True, "Bucket": "reports"}}, "Report.Bucket: expected a bucket ARN"),
+        ({"Report": {"Enabled": True, "Bucket": "reports"}}, "Report.Bucket: 'reports' does not match the pattern arn:[^:]+:s3:.*"),
         (
             {"Manifest": {"Spec": {"Format": "S3BatchOperations_CSV_20180820"}, "Location": {"ObjectArn": "arn:aws:s3:::b/k"}}},
-            "Manifest.Location: ETag is required for a manifest in S3",
+            "Manifest.Location.ETag: required member is missing",
         ),
         (
             {"Manifest": {"Spec": {"Format": "S3BatchOperations_CSV_20180820"}, "Location": {"ObjectArn": "s3://b/k", "ETag": "x"}}},
-            "Manifest.Location.ObjectArn: expected arn:aws:s3:::bucket/key or file:///absolute/path",
+            "Manifest.Location.ObjectArn: 's3://b/k' does not match the pattern arn:[^:]+:s3:.*",
         ),
         (
             {"Manifest": {"Spec": {"Format": "S3BatchOperations_CSV_20180820", "Fields": ["Key"]}, "Location": {"ObjectArn": "file:///m.csv"}}},

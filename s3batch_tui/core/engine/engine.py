@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
+from s3batch_tui.core.create import create_job
 from s3batch_tui.core.engine.events import EngineEvent, EngineListener, JobStatusChanged
 from s3batch_tui.core.engine.job_run import JobRun
 from s3batch_tui.core.engine.recorder import Recorder
@@ -72,7 +72,7 @@ class Engine:
 
     def create(self, spec: JobSpec) -> JobRecord:
         """Store a new job (status New); it runs once started."""
-        return self.store.create_job(str(uuid.uuid4()), spec)
+        return self.store.get(create_job(self.store, spec))
 
     def start(self, job_id: str) -> None:
         """Run (or resume) a job in this engine, in the background."""

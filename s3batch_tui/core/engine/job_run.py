@@ -168,6 +168,7 @@ class JobRun:
                          "listed_objects": generated.listed_objects}  # fmt: skip
             if generated.output_location:
                 identity["manifest_output"] = generated.output_location
+                identity["manifest_output_etag"] = generated.output_etag
         self.total = summary.total_tasks
         self.engine.recorder.call(
             lambda: self.store.save_prepared(self.job_id, summary.total_tasks, identity, summary.skipped_delete_markers)

@@ -39,7 +39,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from s3batch_tui.core.engine.retry import RetryPolicy, outcome_from_exception
 from s3batch_tui.core.errors import InputError, ManifestError
-from s3batch_tui.core.manifest.generator_output import WHERE, write_manifest_output
+from s3batch_tui.core.manifest.generator_output import WHERE, write_manifest_output_tagged
 from s3batch_tui.core.spec import (
     GeneratorFilter,
     ManifestOutputLocation,
@@ -63,6 +63,7 @@ class GeneratedManifest:
     total_tasks: int
     output_location: str | None
     listed_objects: int
+    output_etag: str | None = None
 
 
 def encode_key(key: str) -> str:
@@ -93,8 +94,10 @@ def generate_manifest(
         os.replace(temporary, destination)
     finally:
         temporary.unlink(missing_ok=True)
-    location = write_manifest_output(destination, source, output, job_id, s3_client) if output else None
-    return GeneratedManifest(destination, matched, location, listed)
+    if output is None:
+        return GeneratedManifest(destination, matched, None, listed)
+    location, etag = write_manifest_output_tagged(destination, source, output, job_id, s3_client)
+    return GeneratedManifest(destination, matched, location, listed, etag)
 
 
 def _write_csv(client: Any, source: str, rules: Rules, owner: dict[str, str], path: Path) -> tuple[int, int]:

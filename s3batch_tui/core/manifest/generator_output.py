@@ -39,7 +39,19 @@ def write_manifest_output(
     s3_client: Any,
     rows_per_file: int = ROWS_PER_DATA_FILE,
 ) -> str:
-    """Write the CSV manifest at `csv_path` as an inventory-shaped report; return where manifest.json is.
+    """Write the CSV manifest at `csv_path` as an inventory-shaped report; return where manifest.json is."""
+    return write_manifest_output_tagged(csv_path, source_bucket, output, job_id, s3_client, rows_per_file)[0]
+
+
+def write_manifest_output_tagged(
+    csv_path: Path,
+    source_bucket: str,
+    output: ManifestOutputLocation,
+    job_id: str,
+    s3_client: Any,
+    rows_per_file: int = ROWS_PER_DATA_FILE,
+) -> tuple[str, str]:
+    """`write_manifest_output`, returning (where manifest.json is, its ETag) for DescribeJob.
 
     Data files are built one at a time in a scratch directory beside `csv_path`, so memory
     stays flat; manifest.json is written last, once every data file it lists is in place.
@@ -104,9 +116,9 @@ class _S3Target:
         with path.open("rb") as body:  # streamed, in parts when large
             self.client.upload_fileobj(body, self.bucket, key, ExtraArgs={"ContentType": content_type, **self.extra})
 
-    def put_bytes(self, key: str, body: bytes, content_type: str) -> str:
-        self.client.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type, **self.extra)
-        return f"s3://{self.bucket}/{key}"
+    def put_bytes(self, key: str, body: bytes, content_type: str) -> tuple[str, str]:
+        response = self.client.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type, **self.extra)
+        return f"s3://{self.bucket}/{key}", response["ETag"].strip('"')
 
 
 class _LocalTarget:
@@ -116,8 +128,10 @@ class _LocalTarget:
     def put_file(self, key: str, path: Path, content_type: str) -> None:
         self._place(key, lambda temporary: shutil.copyfile(path, temporary))
 
-    def put_bytes(self, key: str, body: bytes, content_type: str) -> str:
-        return self._place(key, lambda temporary: temporary.write_bytes(body))
+    def put_bytes(self, key: str, body: bytes, content_type: str) -> tuple[str, str]:
+        # The ETag S3 would give this single-part object: the hex MD5 of its bytes.
+        etag = hashlib.md5(body, usedforsecurity=False).hexdigest()
+        return self._place(key, lambda temporary: temporary.write_bytes(body)), etag
 
     def _place(self, key: str, write: Callable[[Path], object]) -> str:
         """Write under a temporary name and rename: a reader never sees half a file."""

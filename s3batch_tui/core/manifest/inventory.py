@@ -44,7 +44,7 @@ from s3batch_tui.core.manifest.location import (
 )
 from s3batch_tui.core.manifest.rows import Line, at, decode_key, decode_line, split_fields, split_lines
 from s3batch_tui.core.manifest.scan import ReadState, StreamingSource
-from s3batch_tui.core.spec import S3_ARN_PREFIX, ManifestLocation, bucket_from_arn, is_local_uri, local_path
+from s3batch_tui.core.spec import ManifestLocation, bucket_from_arn, is_local_uri, is_s3_arn, local_path
 
 # A manifest.json lists files, not rows: even a huge inventory's is a few MB.
 MAX_MANIFEST_JSON_BYTES = 64 * 1024 * 1024
@@ -219,7 +219,7 @@ def _destination_bucket(value: Any, name: str) -> str | None:
         return None
     if not isinstance(value, str) or not value:
         raise ManifestError(f"destinationBucket must be a bucket ARN, got {value!r}", name)
-    return bucket_from_arn(value) if value.startswith(S3_ARN_PREFIX) else value
+    return bucket_from_arn(value) if is_s3_arn(value) else value
 
 
 def _gunzip(stream: ByteStream) -> Iterator[bytes]:

@@ -23,7 +23,7 @@ from urllib.parse import unquote_plus
 from s3batch_tui.core.errors import InputError
 from s3batch_tui.core.report.staging import FAILED, SUCCEEDED
 from s3batch_tui.core.report.writer import REPORT_FORMAT
-from s3batch_tui.core.spec import S3_ARN_PREFIX, bucket_from_arn, is_local_uri, local_path
+from s3batch_tui.core.spec import bucket_from_arn, is_local_uri, is_s3_arn, local_path
 
 COLUMNS = 7
 S3_URI_PREFIX = "s3://"
@@ -210,7 +210,7 @@ def _parse_manifest(text: bytes, where: str, s3_client: Any) -> Report:
 def _result_location(bucket: str, key: str, manifest: str, s3_client: Any) -> str:
     if is_local_uri(bucket):
         return str(local_path(bucket) / key)
-    name = bucket_from_arn(bucket) if bucket.startswith(S3_ARN_PREFIX) else bucket
+    name = bucket_from_arn(bucket) if is_s3_arn(bucket) else bucket
     if not manifest.startswith(S3_URI_PREFIX):
         # A local copy of a report made in S3: its CSVs sit in results/ beside manifest.json.
         copy = Path(manifest).parent / "results" / PurePosixPath(key).name

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -22,11 +23,14 @@ __all__ = [
     "TagValue",
     "bucket_from_arn",
     "is_local_uri",
+    "is_s3_arn",
     "local_path",
 ]
 
 LOCAL_URI_PREFIX = "file://"
 S3_ARN_PREFIX = "arn:aws:s3:::"
+# Any partition (aws, aws-cn, aws-us-gov, ...): the model's pattern is `arn:[^:]+:s3:.*`.
+_S3_ARN = re.compile(r"arn:[^:/]+:s3:::")
 MIB = 1024 * 1024
 GIB = 1024 * MIB
 
@@ -74,14 +78,21 @@ def _check_local_uri(value: str) -> str:
 def _check_bucket_arn(value: str) -> str:
     if is_local_uri(value):
         return _check_local_uri(value)
-    if not value.startswith(S3_ARN_PREFIX) or "/" in value[len(S3_ARN_PREFIX):] or value == S3_ARN_PREFIX:
+    name = bucket_from_arn(value) if is_s3_arn(value) else ""
+    if not name or "/" in name:
         raise ValueError(f"expected a bucket ARN like arn:aws:s3:::my-bucket or file:///dir, got {value!r}")
     return value
 
 
+def is_s3_arn(value: str) -> bool:
+    """Whether `value` is an S3 bucket or object ARN, in any partition."""
+    return _S3_ARN.match(value) is not None
+
+
 def bucket_from_arn(arn: str) -> str:
-    """`arn:aws:s3:::bucket` → `bucket`."""
-    return arn[len(S3_ARN_PREFIX):]
+    """`arn:aws:s3:::bucket` (or `arn:aws-cn:s3:::bucket`, ...) → `bucket`; object ARNs keep `/key`."""
+    match = _S3_ARN.match(arn)
+    return arn[match.end():] if match else arn[len(S3_ARN_PREFIX):]
 
 
 class Tag(AwsModel):

@@ -18,6 +18,7 @@ from s3batch_tui.core.errors import InputError
 from s3batch_tui.core.spec.base import GIB, MIB, AwsModel, Tag, is_local_uri
 from s3batch_tui.core.spec.base import _check_bucket_arn
 from s3batch_tui.core.spec.manifest import Manifest, ManifestGenerator
+from s3batch_tui.core.spec.model_check import check_create_job
 from s3batch_tui.core.spec.operations import JobOperation
 
 
@@ -148,13 +149,21 @@ def describe_validation_error(error: ValidationError, source: str) -> str:
 
 
 def parse_job_spec(text: str, source: str = "job file") -> JobSpec:
-    """Parse a job file's text; raises InputError naming the field path on bad input."""
+    """Parse a job file's text; raises InputError naming the member path on bad input.
+
+    The document is checked first against botocore's CreateJob model as written (exact
+    names, no coercion, every length, range, enum and pattern), local extensions set
+    aside; then the pydantic models check the extensions and the local rules.
+    """
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"invalid JSON: {exc.msg}", f"{source} line {exc.lineno} column {exc.colno}") from None
     if not isinstance(data, dict):
         raise InputError("expected a JSON object at the top level", source)
+    problems = check_create_job(data)
+    if problems:
+        raise InputError("\n".join(f"{source}: {problem}" for problem in problems))
     try:
         return JobSpec.model_validate(data)
     except ValidationError as exc:

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from s3batch_tui.core.spec.base import S3_ARN_PREFIX, AwsModel, is_local_uri
+from s3batch_tui.core.spec.base import AwsModel, bucket_from_arn, is_local_uri, is_s3_arn
 from s3batch_tui.core.spec.base import _check_bucket_arn, _check_local_uri
 
 
@@ -53,7 +53,7 @@ class ManifestLocation(AwsModel):
     def _arn_or_local(cls, value: str) -> str:
         if is_local_uri(value):
             return _check_local_uri(value)
-        rest = value[len(S3_ARN_PREFIX):] if value.startswith(S3_ARN_PREFIX) else ""
+        rest = bucket_from_arn(value) if is_s3_arn(value) else ""
         bucket, _, key = rest.partition("/")
         if not bucket or not key:
             raise ValueError(f"expected arn:aws:s3:::bucket/key or file:///absolute/path, got {value!r}")
@@ -68,7 +68,7 @@ class ManifestLocation(AwsModel):
     @property
     def bucket_and_key(self) -> tuple[str, str]:
         """(bucket, key) of an S3 manifest."""
-        bucket, _, key = self.object_arn[len(S3_ARN_PREFIX):].partition("/")
+        bucket, _, key = bucket_from_arn(self.object_arn).partition("/")
         return bucket, key
 
 

@@ -74,6 +74,9 @@ class JobRecord:
     report_location: str | None
     lease_owner: str | None
     lease_expires: float | None
+    client_token: str | None = None
+    body_hash: str | None = None
+    suspended_at: float | None = None
     spec: JobSpec = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

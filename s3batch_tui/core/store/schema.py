@@ -52,4 +52,12 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (job_id, ordinal)
     );
     """,
+    # 2: ClientRequestToken idempotency (the token and a hash of the request, one job per
+    # token) and when a job was suspended (DescribeJob's SuspendedDate; Suspended jobs expire).
+    """
+    ALTER TABLE jobs ADD COLUMN client_token TEXT;
+    ALTER TABLE jobs ADD COLUMN body_hash TEXT;
+    ALTER TABLE jobs ADD COLUMN suspended_at REAL;
+    CREATE UNIQUE INDEX jobs_client_token ON jobs(client_token) WHERE client_token IS NOT NULL
+    """,
 ]

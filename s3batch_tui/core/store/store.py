@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from s3batch_tui.core.errors import JobNotFound, JobStateError
+from s3batch_tui.core.errors import IdempotencyConflict, JobNotFound, JobStateError
 from s3batch_tui.core.spec import JobSpec
 from s3batch_tui.core.status import JobStatus, can_transition
 from s3batch_tui.core.store.records import Checkpoint, FailureRow, JobRecord, record_from_row
@@ -75,18 +75,37 @@ class Store:
 
     # --- jobs -------------------------------------------------------------------------
 
-    def create_job(self, job_id: str, spec: JobSpec) -> JobRecord:
-        """Store a new job in status New."""
+    def create_job(self, job_id: str, spec: JobSpec, body_hash: str | None = None) -> JobRecord:
+        """Store a new job in status New (see `core.create.create_job`, which callers use).
+
+        With `body_hash`, the spec's ClientRequestToken makes creation idempotent, checked in
+        the same transaction: a job stored earlier with that token and the same hash is
+        returned instead, and a different hash raises IdempotencyConflict.
+        """
         now = self.clock()
+        token = spec.client_request_token if body_hash else None
         with self._write() as db:
+            if token is not None:
+                row = db.execute("SELECT id, body_hash FROM jobs WHERE client_token = ?", (token,)).fetchone()
+                if row is not None and row["body_hash"] != body_hash:
+                    raise IdempotencyConflict(
+                        f"{token!r} was used for job {row['id']} with a different request"
+                        " (IdempotencyException); give a new token to create another job"
+                    )
+                if row is not None:
+                    return self._get(db, row["id"])
             db.execute(
-                "INSERT INTO jobs (id, spec, operation, description, priority, status, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO jobs (id, spec, operation, description, priority, status, created_at, updated_at,"
+                " client_token, body_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (job_id, json.dumps(spec.to_json_dict()), spec.operation.name, spec.description,
-                 spec.priority, JobStatus.NEW.value, now, now),
+                 spec.priority, JobStatus.NEW.value, now, now, token, body_hash if token else None),
             )  # fmt: skip
             db.execute("INSERT INTO status_history VALUES (?, ?, ?, NULL)", (job_id, JobStatus.NEW.value, now))
         return self.get(job_id)
+
+    @staticmethod
+    def _get(db: sqlite3.Connection, job_id: str) -> JobRecord:
+        return record_from_row(db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone())
 
     def get(self, job_id: str) -> JobRecord:
         """The job with exactly this id."""
@@ -149,9 +168,11 @@ class Store:
                 "UPDATE jobs SET status = ?, status_reason = ?, updated_at = ?,"
                 " terminated_at = CASE WHEN ? THEN ? ELSE terminated_at END,"
                 " failure_reasons = COALESCE(?, failure_reasons),"
+                " suspended_at = CASE WHEN ? THEN ? ELSE suspended_at END,"
                 " requested = CASE WHEN ? THEN NULL ELSE requested END WHERE id = ?",
                 (status.value, reason, now, status.is_terminal, now,
-                 None if failure_reasons is None else json.dumps(failure_reasons), clear_request, job_id),
+                 None if failure_reasons is None else json.dumps(failure_reasons),
+                 status == JobStatus.SUSPENDED and current != status, now, clear_request, job_id),
             )  # fmt: skip
         return self.get(job_id)
 
