@@ -9,8 +9,9 @@ from pathlib import Path
 
 from s3batch_tui.cli.context import EXIT_BAD_INPUT, EXIT_OK, CliError, Context
 from s3batch_tui.cli.progress import format_duration
-from s3batch_tui.core.describe import describe_job, iso
+from s3batch_tui.core.describe import describe_job, iso, list_item
 from s3batch_tui.core.errors import JobNotFound
+from s3batch_tui.core.expiry import expire_suspended
 from s3batch_tui.core.manifest.open import open_manifest
 from s3batch_tui.core.report import open_report
 from s3batch_tui.core.spec import Manifest, S3_ARN_PREFIX
@@ -27,9 +28,10 @@ def cmd_list(args: argparse.Namespace) -> int:
     """`job list [--json]`."""
     ctx = Context(args)
     ctx.store.reap_orphans()
+    expire_suspended(ctx.store, timeout_days=ctx.settings.suspended_timeout_days)
     records = ctx.store.list()
     if args.json:
-        print(json.dumps({"Jobs": [_list_item(r) for r in records]}, indent=2, ensure_ascii=False))
+        print(json.dumps({"Jobs": [list_item(r) for r in records]}, indent=2, ensure_ascii=False))
         return EXIT_OK
     if not records:
         print("No jobs yet. Create one with: s3batch-tui job create JOB.json")
@@ -46,19 +48,13 @@ def cmd_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _list_item(record: JobRecord) -> dict:
-    """A `JobListDescriptor`, as `aws s3control list-jobs` prints it."""
-    job = describe_job(record)["Job"]
-    keys = ("JobId", "Description", "Status", "Priority", "CreationTime", "TerminationDate", "ProgressSummary")
-    return {"Operation": record.operation} | {k: job[k] for k in keys if k in job}
-
-
 def cmd_show(args: argparse.Namespace) -> int:
     """`job show ID [--json]`."""
     ctx = Context(args)
     ctx.store.reap_orphans()
+    expire_suspended(ctx.store, timeout_days=ctx.settings.suspended_timeout_days)
     record = ctx.store.get(ctx.resolve(args.job_id))
-    description = describe_job(record, ctx.store)
+    description = describe_job(record, ctx.store, region=ctx.aws.region)
     if args.json:
         print(json.dumps(description, indent=2, ensure_ascii=False))
         return EXIT_OK

@@ -31,17 +31,19 @@ class JobStatus(StrEnum):
 S = JobStatus
 TERMINAL = frozenset({S.COMPLETE, S.CANCELLED, S.FAILED})
 
-# Paused is reachable from every running status because a runner can die at any point.
+# As on AWS, a job ends Cancelled only through Cancelling and Failed only through Failing
+# (`via` below); Paused is reachable from every running status because a runner can die
+# at any point.
 TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
-    S.NEW: frozenset({S.PREPARING, S.CANCELLED, S.FAILED}),
-    S.PREPARING: frozenset({S.SUSPENDED, S.READY, S.FAILED, S.CANCELLING, S.CANCELLED, S.PAUSED}),
-    S.SUSPENDED: frozenset({S.READY, S.CANCELLED}),
-    S.READY: frozenset({S.PREPARING, S.ACTIVE, S.CANCELLING, S.CANCELLED, S.PAUSED, S.PAUSING, S.FAILING}),
+    S.NEW: frozenset({S.PREPARING, S.CANCELLING, S.FAILING}),
+    S.PREPARING: frozenset({S.SUSPENDED, S.READY, S.FAILING, S.CANCELLING, S.PAUSED}),
+    S.SUSPENDED: frozenset({S.READY, S.CANCELLING, S.FAILING}),
+    S.READY: frozenset({S.PREPARING, S.ACTIVE, S.CANCELLING, S.PAUSED, S.PAUSING, S.FAILING}),
     S.ACTIVE: frozenset({S.PAUSING, S.PAUSED, S.COMPLETING, S.CANCELLING, S.FAILING}),
     S.PAUSING: frozenset({S.PAUSED, S.CANCELLING, S.ACTIVE}),
-    S.PAUSED: frozenset({S.READY, S.PREPARING, S.ACTIVE, S.CANCELLING, S.CANCELLED, S.FAILING}),
-    S.COMPLETING: frozenset({S.COMPLETE, S.FAILED, S.PAUSED}),
-    S.CANCELLING: frozenset({S.CANCELLED, S.PAUSED}),
+    S.PAUSED: frozenset({S.READY, S.PREPARING, S.ACTIVE, S.CANCELLING, S.FAILING}),
+    S.COMPLETING: frozenset({S.COMPLETE, S.FAILING, S.PAUSED}),
+    S.CANCELLING: frozenset({S.CANCELLED, S.FAILING, S.PAUSED}),
     S.FAILING: frozenset({S.FAILED, S.PAUSED}),
     S.COMPLETE: frozenset(),
     S.CANCELLED: frozenset(),
@@ -49,6 +51,21 @@ TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
 }
 
 
+# The status a job passes through on its way to each of these, as AWS shows it.
+VIA: dict[JobStatus, JobStatus] = {S.CANCELLED: S.CANCELLING, S.FAILED: S.FAILING}
+
+
 def can_transition(old: JobStatus, new: JobStatus) -> bool:
     """Whether a job may go from `old` to `new`."""
     return new in TRANSITIONS[old]
+
+
+def path_to(old: JobStatus, new: JobStatus) -> list[JobStatus]:
+    """The statuses a job goes through from `old` to reach `new` (Cancelling before Cancelled,
+    Failing before Failed), or [] when `new` cannot be reached that way."""
+    via = VIA.get(new)
+    if can_transition(old, new):
+        return [new]
+    if via is not None and can_transition(old, via) and can_transition(via, new):
+        return [via, new]
+    return []

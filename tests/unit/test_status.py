@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from s3batch_tui.core.status import TERMINAL, TRANSITIONS, JobStatus, can_transition
+from s3batch_tui.core.status import TERMINAL, TRANSITIONS, JobStatus, can_transition, path_to
 from s3batch_tui.core.store import OWNED
 
 S = JobStatus
@@ -58,8 +58,29 @@ def test_confirmation_path_is_legal():
     assert can_transition(S.SUSPENDED, S.READY)
 
 
-def test_bad_manifest_fails_the_job_in_preparing():
-    assert can_transition(S.PREPARING, S.FAILED)
+def test_bad_manifest_fails_the_job_in_preparing_through_failing():
+    assert not can_transition(S.PREPARING, S.FAILED)
+    assert path_to(S.PREPARING, S.FAILED) == [S.FAILING, S.FAILED]
+
+
+@pytest.mark.parametrize("status", [S.NEW, S.SUSPENDED, S.READY, S.ACTIVE, S.PAUSED, S.PREPARING])
+def test_cancelled_is_reached_only_through_cancelling_as_on_aws(status):
+    assert not can_transition(status, S.CANCELLED)
+    assert path_to(status, S.CANCELLED) == [S.CANCELLING, S.CANCELLED]
+
+
+@pytest.mark.parametrize("status", [s for s in NON_TERMINAL if s not in (S.FAILING, S.PAUSING)])
+def test_failed_is_reached_only_through_failing(status):
+    assert not can_transition(status, S.FAILED)
+    assert path_to(status, S.FAILED) == [S.FAILING, S.FAILED]
+
+
+def test_a_suspended_job_can_fail_when_it_expires():
+    assert path_to(S.SUSPENDED, S.FAILED) == [S.FAILING, S.FAILED]
+
+
+def test_path_to_refuses_what_no_step_allows():
+    assert path_to(S.NEW, S.ACTIVE) == [] and path_to(S.ACTIVE, S.COMPLETE) == []
 
 
 def test_cancelling_leads_to_cancelled():

@@ -14,6 +14,7 @@ from s3batch_tui.core.engine.job_run import JobRun
 from s3batch_tui.core.engine.recorder import Recorder
 from s3batch_tui.core.engine.window import PriorityWindow
 from s3batch_tui.core.errors import JobStateError
+from s3batch_tui.core.expiry import expire_suspended
 from s3batch_tui.core.s3 import ClientFactory
 from s3batch_tui.core.spec import JobSpec
 from s3batch_tui.core.status import JobStatus
@@ -77,6 +78,7 @@ class Engine:
     def start(self, job_id: str) -> None:
         """Run (or resume) a job in this engine, in the background."""
         self.store.reap_orphans()
+        expire_suspended(self.store, timeout_days=self.settings.suspended_timeout_days)
         record = self.store.get(job_id)
         if record.status.is_terminal:
             raise JobStateError(f"job {job_id} has already ended ({record.status})")

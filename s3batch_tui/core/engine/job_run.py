@@ -20,6 +20,8 @@ from s3batch_tui.core.engine.ratelimit import RateLimiter
 from s3batch_tui.core.engine.retry import RetryPolicy, outcome_from_exception
 from s3batch_tui.core.engine.tally import Tally
 from s3batch_tui.core.errors import InputError
+from s3batch_tui.core.expiry import EXPIRE_REQUEST, expiry_reason
+from s3batch_tui.core.expiry import FAILURE_CODE as EXPIRY_CODE
 from s3batch_tui.core.manifest.entry import ManifestEntry
 from s3batch_tui.core.manifest.generator import generate_manifest
 from s3batch_tui.core.manifest.open import open_manifest
@@ -219,6 +221,10 @@ class JobRun:
                 return True
             if request == "cancel":
                 self._set(S.CANCELLED, "cancelled before it was confirmed")
+                return False
+            if request == EXPIRE_REQUEST:  # left Suspended too long (core/expiry.py)
+                reason = expiry_reason(self.engine.settings.suspended_timeout_days)
+                self._set(S.FAILED, reason, [{"FailureCode": EXPIRY_CODE, "FailureReason": reason}])
                 return False
 
     # --- Active ---------------------------------------------------------------------------

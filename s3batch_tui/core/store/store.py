@@ -18,7 +18,7 @@ from typing import Any
 
 from s3batch_tui.core.errors import IdempotencyConflict, JobNotFound, JobStateError
 from s3batch_tui.core.spec import JobSpec
-from s3batch_tui.core.status import JobStatus, can_transition
+from s3batch_tui.core.status import JobStatus, path_to
 from s3batch_tui.core.store.records import Checkpoint, FailureRow, JobRecord, record_from_row
 from s3batch_tui.core.store.runners import LEASE_SECONDS, OWNED, owner_is_dead
 from s3batch_tui.core.store.schema import MIGRATIONS
@@ -129,6 +129,13 @@ class Store:
         """Every job, newest first."""
         return [record_from_row(r) for r in self._db.execute("SELECT * FROM jobs ORDER BY created_at DESC, id")]
 
+    def suspended_since(self, cutoff: float) -> list[str]:
+        """Ids of the jobs Suspended since before `cutoff` (seconds since the epoch)."""
+        rows = self._db.execute(
+            "SELECT id FROM jobs WHERE status = ? AND suspended_at < ?", (JobStatus.SUSPENDED.value, cutoff)
+        )
+        return [r["id"] for r in rows]
+
     def history(self, job_id: str) -> list[tuple[JobStatus, float, str | None]]:
         """(status, time, reason) in order."""
         rows = self._db.execute(
@@ -148,6 +155,9 @@ class Store:
     ) -> JobRecord:
         """Move a job to `status`, refusing transitions SPEC.md does not allow.
 
+        A job cancelled or failed from a status with no direct way there passes through
+        Cancelling or Failing first (both recorded in its history), as AWS shows it.
+
         With `unless_running`, raise `LeaseHeld` instead when a live runner holds the job
         (checked in the same transaction, so a runner starting meanwhile is never overruled).
         """
@@ -161,9 +171,11 @@ class Store:
             if current.is_terminal:
                 raise JobStateError(f"job {job_id} has already ended ({current}); it cannot change")
             if current != status:
-                if not can_transition(current, status):
+                steps = path_to(current, status)
+                if not steps:
                     raise JobStateError(f"job {job_id} is {current}; it cannot become {status}")
-                db.execute("INSERT INTO status_history VALUES (?, ?, ?, ?)", (job_id, status.value, now, reason))
+                db.executemany("INSERT INTO status_history VALUES (?, ?, ?, ?)",
+                               [(job_id, step.value, now, reason) for step in steps])  # fmt: skip
             db.execute(
                 "UPDATE jobs SET status = ?, status_reason = ?, updated_at = ?,"
                 " terminated_at = CASE WHEN ? THEN ? ELSE terminated_at END,"
