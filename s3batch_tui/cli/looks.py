@@ -155,4 +155,17 @@ def cmd_report_show(args: argparse.Namespace) -> int:
                 version = f" (version {row.version_id})" if row.version_id else ""
                 status = row.http_status if row.http_status is not None else "-"
                 print(f"  s3://{row.bucket}/{row.decoded_key}{version}: {status} {row.error_code}: {row.result_message}")
-    return EXIT_OK
+    return _print_checksums(report)
+
+
+def _print_checksums(report) -> int:
+    """Check each results file against the manifest's MD5Checksum; exit 2 when one differs."""
+    checked = [result for result in report.results if result.md5]
+    mismatches = report.checksum_mismatches()
+    for location, expected, actual in mismatches:
+        print(f"MD5 MISMATCH: {location}: the report manifest says {expected}, the file's MD5 is {actual}"
+              " (the file changed or is damaged)")  # fmt: skip
+    if checked and not mismatches:
+        noun = "file matches" if len(checked) == 1 else "files match"
+        print(f"Checksums: {len(checked)} results {noun} the manifest's MD5Checksum")
+    return EXIT_BAD_INPUT if mismatches else EXIT_OK

@@ -117,7 +117,7 @@ def test_full_object_equals_the_checksum_seaweedfs_computed_on_upload(shared, al
     result = compute(s3, bucket, key, algorithm)
     value, kind = stored(s3, bucket, key, algorithm)
     assert (result["checksum_base64"], result["checksumType"], kind) == (value, "FULL_OBJECT", "FULL_OBJECT")
-    assert result["checksum_hex"] == base64.b64decode(value).hex() and result["checksumAlgorithm"] == algorithm
+    assert result["checksum_hex"] == base64.b64decode(value).hex().upper() and result["checksumAlgorithm"] == algorithm
     assert result["etag"] == s3.head_object(Bucket=bucket, Key=key)["ETag"].strip('"')
 
 
@@ -139,7 +139,7 @@ def test_md5_of_a_single_part_object_is_its_etag(shared):
     s3.put_object(Bucket=bucket, Key="single/md5", Body=RNG.randbytes(MIB))
     result = compute(s3, bucket, "single/md5", "MD5")
     etag = s3.head_object(Bucket=bucket, Key="single/md5")["ETag"].strip('"')
-    assert result["checksum_hex"] == result["etag"] == etag
+    assert result["checksum_hex"] == result["etag"].upper() == etag.upper()
 
 
 def test_sha512_equals_what_moto_stored(moto_server):
@@ -153,8 +153,8 @@ def test_sha512_equals_what_moto_stored(moto_server):
 def test_full_object_of_a_multipart_object_covers_all_its_bytes(shared, multipart):
     s3, bucket = shared
     whole = b"".join(PARTS)
-    assert compute(s3, bucket, multipart["SHA256"], "SHA256")["checksum_hex"] == hashlib.sha256(whole).hexdigest()
-    assert compute(s3, bucket, multipart["CRC32"], "MD5")["checksum_hex"] == hashlib.md5(whole).hexdigest()
+    assert compute(s3, bucket, multipart["SHA256"], "SHA256")["checksum_hex"] == hashlib.sha256(whole).hexdigest().upper()
+    assert compute(s3, bucket, multipart["CRC32"], "MD5")["checksum_hex"] == hashlib.md5(whole).hexdigest().upper()
     full = compute(s3, bucket, multipart["FULL_CRC32"], "CRC32")
     assert (full["checksum_base64"], "FULL_OBJECT") == stored(s3, bucket, multipart["FULL_CRC32"], "CRC32")
     assert full["etag"].endswith("-3")
@@ -202,8 +202,8 @@ def test_a_version_id_reads_that_exact_version(shared, seaweed):
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
     old = s3.put_object(Bucket=bucket, Key="k", Body=b"old")["VersionId"]
     s3.put_object(Bucket=bucket, Key="k", Body=b"new")
-    assert compute(s3, bucket, "k", "SHA1", version=old)["checksum_hex"] == hashlib.sha1(b"old").hexdigest()
-    assert compute(s3, bucket, "k", "SHA1")["checksum_hex"] == hashlib.sha1(b"new").hexdigest()
+    assert compute(s3, bucket, "k", "SHA1", version=old)["checksum_hex"] == hashlib.sha1(b"old").hexdigest().upper()
+    assert compute(s3, bucket, "k", "SHA1")["checksum_hex"] == hashlib.sha1(b"new").hexdigest().upper()
 
 
 def test_a_missing_object_fails_with_the_servers_error(shared):
@@ -266,7 +266,7 @@ def test_a_job_writes_each_checksum_into_the_report(shared, server_env, monkeypa
     assert main(["job", "show", job_id, "--json"]) == 0
     location = json.loads(capsys.readouterr().out)["Job"]["Local"]["ReportLocation"]
     rows = {r.decoded_key: json.loads(r.result_message) for r in open_report(location).rows() if r.succeeded}
-    expected = {key: hashlib.sha256(body).hexdigest() for key, body in bodies.items()}
+    expected = {key: hashlib.sha256(body).hexdigest().upper() for key, body in bodies.items()}
     assert {key: result["checksum_hex"] for key, result in rows.items()} == expected
     assert {(r["checksumAlgorithm"], r["checksumType"]) for r in rows.values()} == {("SHA256", "FULL_OBJECT")}
 
@@ -282,4 +282,4 @@ def test_xxhash_with_awscrt_gives_the_published_empty_input_values(shared):
     s3.put_object(Bucket=bucket, Key="single/xx-empty", Body=b"")
     known = {"XXHASH64": "ef46db3751d8e999", "XXHASH3": "2d06800538d394c2",
              "XXHASH128": "99aa06d3014798d86001c324468d497f"}  # fmt: skip
-    assert {a: compute(s3, bucket, "single/xx-empty", a)["checksum_hex"] for a in known} == known
+    assert {a: compute(s3, bucket, "single/xx-empty", a)["checksum_hex"] for a in known} == {a: value.upper() for a, value in known.items()}

@@ -65,7 +65,7 @@ def test_a_bad_job_file_exits_two_and_writes_nothing(server_env, capsys, tmp_pat
     bad.write_text(json.dumps({"Operation": {"S3PutObjectTagging": {"TagSet": [{"Key": "k"}]}}, "Report": {"Enabled": False}}))
     code, out, err = run_cli(capsys, "run", str(bad))
     assert code == 2 and out == ""
-    assert "Operation.S3PutObjectTagging.TagSet[0].Value: Field required" in err
+    assert "Operation.S3PutObjectTagging.TagSet[0].Value: required member is missing" in err
     assert not (tmp_path / "home").exists()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 import uuid
@@ -353,9 +354,10 @@ def test_output_to_a_directory_in_several_data_files(client, many, tmp_path):
     bucket, keys = many
     result = generate_manifest(generator(bucket), client, tmp_path / "m.csv", "j")
     output = generator(bucket, {"Bucket": f"file://{tmp_path}/out", "ManifestPrefix": "p"}).manifest_output_location
-    location = write_manifest_output(result.path, bucket, output, "j", client, rows_per_file=400)
+    location, etag = write_manifest_output(result.path, bucket, output, "j", client, rows_per_file=400)
     manifest_json = tmp_path / "out" / "p" / "job-j" / "manifest.json"
     assert location == f"file://{manifest_json}"
+    assert etag == hashlib.md5(manifest_json.read_bytes()).hexdigest()  # as S3 would give it
     assert len(list((manifest_json.parent / "data").iterdir())) == 3
     entries = list(InventoryManifest(ManifestLocation(object_arn=location)).entries())
     assert [e.key for e in entries] == sorted(keys)

@@ -330,3 +330,21 @@ def test_several_jobs_in_one_folder_must_be_chosen(tmp_path):
         write_report("other-job", local_report(tmp_path, "pre"), staging, None)
     with pytest.raises(InputError, match="2 reports here, choose one"):
         open_report(str(tmp_path / "out" / "pre"))
+
+
+def test_results_files_match_their_manifest_md5_until_one_changes(tmp_path, capsys):
+    from s3batch_tui.cli import main
+
+    location = written_report(tmp_path)
+    report = open_report(location)
+    assert report.checksum_mismatches() == [] and len(report.results) == 2
+    argv = ["--data-dir", str(tmp_path / "data"), "report", "show", location]
+    assert main(argv) == 0
+    assert "Checksums: 2 results files match the manifest's MD5Checksum" in capsys.readouterr().out
+    damaged = Path(report.results[0].location)
+    damaged.write_bytes(damaged.read_bytes().replace(b"succeeded", b"failed"))
+    mismatches = open_report(location).checksum_mismatches()
+    assert [m[0] for m in mismatches] == [str(damaged)] and mismatches[0][1] == report.results[0].md5
+    assert main(argv) == 2
+    out = capsys.readouterr().out
+    assert f"MD5 MISMATCH: {damaged}: the report manifest says {report.results[0].md5}" in out

@@ -14,25 +14,11 @@ import pytest
 
 from s3batch_tui.core.errors import InputError
 from s3batch_tui.core.spec import load_job_spec, parse_job_spec
+from tests.unit.test_spec import AWS_JOB
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
 ACCOUNT = "123456789012"
-TAGGING = {
-    "AccountId": ACCOUNT,
-    "ConfirmationRequired": False,
-    "Operation": {"S3PutObjectTagging": {"TagSet": [{"Key": "team", "Value": "data"}]}},
-    "Report": {"Bucket": "arn:aws:s3:::reports", "Format": "Report_CSV_20180820", "Enabled": True,
-               "Prefix": "batch", "ReportScope": "AllTasks"},  # fmt: skip
-    "ClientRequestToken": "token-1",
-    "Manifest": {
-        "Spec": {"Format": "S3BatchOperations_CSV_20180820", "Fields": ["Bucket", "Key"]},
-        "Location": {"ObjectArn": "arn:aws:s3:::manifests/m.csv", "ETag": "60e460c9d1046e73f7dde5043ac3ae85"},
-    },
-    "Description": "tag everything",
-    "Priority": 10,
-    "RoleArn": f"arn:aws:iam::{ACCOUNT}:role/batch",
-    "Tags": [{"Key": "k", "Value": "v"}],
-}
+TAGGING = AWS_JOB | {"ConfirmationRequired": False, "Priority": 10, "ClientRequestToken": "token-1"}
 GENERATOR = {k: v for k, v in TAGGING.items() if k != "Manifest"} | {
     "ManifestGenerator": {
         "S3JobManifestGenerator": {

@@ -39,7 +39,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from s3batch_tui.core.engine.retry import RetryPolicy, outcome_from_exception
 from s3batch_tui.core.errors import InputError, ManifestError
-from s3batch_tui.core.manifest.generator_output import WHERE, write_manifest_output_tagged
+from s3batch_tui.core.manifest.generator_output import WHERE, write_manifest_output
 from s3batch_tui.core.spec import (
     GeneratorFilter,
     ManifestOutputLocation,
@@ -96,7 +96,7 @@ def generate_manifest(
         temporary.unlink(missing_ok=True)
     if output is None:
         return GeneratedManifest(destination, matched, None, listed)
-    location, etag = write_manifest_output_tagged(destination, source, output, job_id, s3_client)
+    location, etag = write_manifest_output(destination, source, output, job_id, s3_client)
     return GeneratedManifest(destination, matched, location, listed, etag)
 
 

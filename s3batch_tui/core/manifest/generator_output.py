@@ -38,20 +38,10 @@ def write_manifest_output(
     job_id: str,
     s3_client: Any,
     rows_per_file: int = ROWS_PER_DATA_FILE,
-) -> str:
-    """Write the CSV manifest at `csv_path` as an inventory-shaped report; return where manifest.json is."""
-    return write_manifest_output_tagged(csv_path, source_bucket, output, job_id, s3_client, rows_per_file)[0]
-
-
-def write_manifest_output_tagged(
-    csv_path: Path,
-    source_bucket: str,
-    output: ManifestOutputLocation,
-    job_id: str,
-    s3_client: Any,
-    rows_per_file: int = ROWS_PER_DATA_FILE,
 ) -> tuple[str, str]:
-    """`write_manifest_output`, returning (where manifest.json is, its ETag) for DescribeJob.
+    """Write the CSV manifest at `csv_path` as an inventory-shaped report.
+
+    Returns where manifest.json is and its ETag (DescribeJob's GeneratedManifestDescriptor).
 
     Data files are built one at a time in a scratch directory beside `csv_path`, so memory
     stays flat; manifest.json is written last, once every data file it lists is in place.

@@ -1,8 +1,9 @@
 """`S3ComputeObjectChecksum`: read each object and hash it, as S3 Batch Operations does.
 
 The object is streamed (GetObject, 1 MiB chunks), so memory stays flat whatever its
-size. The report's ResultMessage is compact JSON, as in AWS reports:
-`{"checksum_base64", "checksum_hex", "checksumAlgorithm", "checksumType", "etag"}`.
+size. The report's ResultMessage is compact JSON exactly as AWS writes it (see
+`result_message`): `{"checksum_base64", "etag", "checksumAlgorithm", "checksumType",
+"checksum_hex"}`, hex in upper case, `=` escaped as `\u003d`.
 
 - FULL_OBJECT (the default): the checksum of the whole object's bytes, for every
   algorithm, multipart objects included (S3 itself cannot store a full-object SHA or
@@ -136,19 +137,29 @@ def multipart_parts(etag: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+# AWS writes the ResultMessage byte for byte like this row of the S3 User Guide's
+# "Examples: S3 Batch Operations completion reports" (Example - Compute checksum task report):
+#   {"checksum_base64":"bS9TOQ\u003d\u003d","etag":"3c3c1813042989094598e4b57ecbdc82",
+#    "checksumAlgorithm":"CRC32","checksumType":"FULL_OBJECT","checksum_hex":"6D2F5339"}
+# i.e. that member order, upper-case hex, and HTML-safe escaping of `=` (as Java's Gson
+# does by default; it escapes < > & = ' alike), so reports compare equal to AWS's.
+_HTML_SAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "=": "\\u003d", "'": "\\u0027"}
+
+
 def result_message(digest: bytes, algorithm: str, checksum_type: str, etag: str, parts: int | None) -> str:
-    """The report's ResultMessage: compact JSON, "-N" appended to composite values."""
+    """The report's ResultMessage exactly as AWS writes it; "-N" appended to composite values."""
     suffix = f"-{parts}" if parts is not None else ""
-    return json.dumps(
+    text = json.dumps(
         {
             "checksum_base64": base64.b64encode(digest).decode("ascii") + suffix,
-            "checksum_hex": digest.hex() + suffix,
+            "etag": etag.strip('"'),
             "checksumAlgorithm": algorithm,
             "checksumType": checksum_type,
-            "etag": etag.strip('"'),
+            "checksum_hex": digest.hex().upper() + suffix,
         },
         separators=(",", ":"),
     )
+    return "".join(_HTML_SAFE.get(char, char) for char in text)
 
 
 class ComputeObjectChecksumOperation:

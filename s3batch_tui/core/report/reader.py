@@ -10,6 +10,7 @@ another bucket or prefix are found; a local copy of an AWS report (e.g. from
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 from collections import Counter
@@ -119,6 +120,23 @@ class Report:
             # urllib3 stream, which closes itself at EOF and then fails TextIOWrapper.
             with closing(_open_binary(result.location, self.s3_client)) as raw:
                 yield from _parse_rows(io.TextIOWrapper(raw, encoding="utf-8", newline=""), result.location)
+
+    def checksum_mismatches(self) -> list[tuple[str, str, str]]:
+        """(location, manifest MD5Checksum, actual MD5) of each results file that differs.
+
+        A file the manifest gives no MD5Checksum for is not checked (a CSV opened alone).
+        """
+        mismatches = []
+        for result in self.results:
+            if not result.md5:
+                continue
+            digest = hashlib.md5(usedforsecurity=False)
+            with closing(_open_binary(result.location, self.s3_client)) as raw:
+                for chunk in iter(lambda: raw.read(1 << 20), b""):
+                    digest.update(chunk)
+            if digest.hexdigest() != result.md5.strip().lower():
+                mismatches.append((result.location, result.md5, digest.hexdigest()))
+        return mismatches
 
     def summary(self) -> ReportSummary:
         """Counts by TaskStatus and error code, streamed over all rows."""
