@@ -61,3 +61,16 @@ def test_cli_job_create_is_idempotent_and_a_conflict_exits_two(tmp_path, capsys)
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert "ClientRequestToken" in err and "IdempotencyException" in err and first in err
+
+
+def test_cli_run_of_a_token_whose_job_ended_reports_that_job_and_runs_nothing(tmp_path, capsys):
+    job = tmp_path / "job.json"
+    job.write_text(json.dumps(TOKENED))
+    data = ["--data-dir", str(tmp_path / "data")]
+    assert main([*data, "job", "create", str(job)]) == 0
+    job_id = capsys.readouterr().out.strip()
+    assert main([*data, "job", "cancel", job_id]) == 0
+    capsys.readouterr()
+    assert main([*data, "run", str(job)]) == 1
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == job_id and "Status: Cancelled" in out
