@@ -70,3 +70,25 @@ def test_a_generator_job_lists_the_bucket_and_tags_what_matches(server_env, caps
     _, shown, _ = run(capsys, "job", "show", out.splitlines()[0], "--json")
     identity = json.loads(shown)["Job"]["Local"]["ManifestIdentity"]
     assert identity["generated_from"] == f"arn:aws:s3:::{bucket}" and identity["listed_objects"] == 2
+
+
+def test_a_generator_job_that_writes_its_manifest_describes_it_as_aws_does(server_env, capsys, tmp_path, s3, bucket):
+    seed_objects(s3, bucket, ["logs/a.log", "logs/b.log"])
+    document = job_document(tmp_path / "unused.csv", None)
+    del document["Manifest"]
+    document["ManifestGenerator"] = {"S3JobManifestGenerator": {
+        "SourceBucket": f"arn:aws:s3:::{bucket}", "EnableManifestOutput": True,
+        "ManifestOutputLocation": {"Bucket": f"arn:aws:s3:::{bucket}", "ManifestPrefix": "generated",
+                                   "ManifestFormat": "S3InventoryReport_CSV_20211130"},
+        "Filter": {"KeyNameConstraint": {"MatchAnyPrefix": ["logs/"]}},
+    }}  # fmt: skip
+    path = tmp_path / "generated.json"
+    path.write_text(json.dumps(document))
+    code, out, err = run(capsys, "run", str(path))
+    assert code == 0, err
+    job_id = out.splitlines()[0]
+    _, shown, _ = run(capsys, "job", "show", job_id, "--json")
+    descriptor = json.loads(shown)["Job"]["GeneratedManifestDescriptor"]
+    key = f"generated/job-{job_id}/manifest.json"
+    assert descriptor == {"Format": "S3InventoryReport_CSV_20211130", "Location": {
+        "ObjectArn": f"arn:aws:s3:::{bucket}/{key}", "ETag": s3.head_object(Bucket=bucket, Key=key)["ETag"].strip('"')}}
