@@ -32,3 +32,10 @@ class JobStateError(Exception):
 
 class JobNotFound(Exception):
     """No job in the store matches the given id or prefix."""
+
+
+class IdempotencyConflict(InputError):
+    """The same ClientRequestToken was used before with a different job."""
+
+    def __init__(self, what: str, where: str = "ClientRequestToken") -> None:
+        super().__init__(what, where, code="IdempotencyException")
