@@ -77,15 +77,21 @@ class ServeProcess:
 
 
 def start_serve(
-    data_dir: Path, s3: LocalS3Server, credentials: Path, workers: int = 4, timeout: float = 30, port: int | None = None
+    data_dir: Path,
+    s3: LocalS3Server,
+    credentials: Path,
+    workers: int = 4,
+    timeout: float = 30,
+    port: int | None = None,
+    extra: list[str] | None = None,
 ) -> ServeProcess:
-    """Start `s3batch-tui serve` on a free loopback port; returns once it listens."""
+    """Start `s3batch-tui serve` on a free loopback port (`extra`: more flags); returns once it listens."""
     port = port or free_ports(1)[0]
     log = data_dir / f"serve-{port}-{time.time_ns()}.log"
     data_dir.mkdir(parents=True, exist_ok=True)
     env = os.environ.copy() | s3.env()
     command = [sys.executable, "-m", "s3batch_tui", "--data-dir", str(data_dir), "serve", "--port", str(port),
-               "--workers", str(workers), "--credentials-file", str(credentials)]  # fmt: skip
+               "--workers", str(workers), "--credentials-file", str(credentials), *(extra or [])]  # fmt: skip
     with log.open("ab") as out:
         process = subprocess.Popen(command, stdout=out, stderr=out, stdin=subprocess.DEVNULL, env=env)
     served = ServeProcess(process, port, data_dir, log)

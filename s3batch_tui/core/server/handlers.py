@@ -59,8 +59,9 @@ def _violation(shape: Shape, value: Any) -> str | None:
         return f"{value!r} is below the minimum ({meta['min']})"
     if "max" in meta and size > meta["max"]:
         return f"{value!r} is above the maximum ({meta['max']})"
-    if shape.enum and value not in shape.enum:
-        return f"{value!r} is not one of {', '.join(shape.enum)}"
+    enum = getattr(shape, "enum", None)  # only string shapes have one
+    if enum and value not in enum:
+        return f"{value!r} is not one of {', '.join(enum)}"
     pattern = meta.get("pattern")
     if pattern and "\\p{" not in pattern and not re.fullmatch(pattern, value):
         return f"{value!r} does not match {pattern}"
