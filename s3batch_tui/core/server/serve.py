@@ -82,6 +82,7 @@ def serve(settings: Settings, options: ServeOptions, clients: ClientFactory) -> 
         sock = config.bind_socket()
     except SystemExit:  # uvicorn logged why (e.g. the port is in use)
         raise InputError(f"cannot listen on {options.host}:{options.port}", "--host/--port") from None
+    sock.listen(config.backlog)  # clients connecting while jobs resume wait in the backlog, not refused
     store = Store(settings.db_path)
     served = ServedJobs(settings, store, clients)
     config.app = ServerApp(JobHandlers(store, served), options.account_id, verifier)
