@@ -11,7 +11,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs, unquote
+from urllib.parse import parse_qs
 
 from s3batch_tui.core.errors import JobNotFound
 from s3batch_tui.core.server.auth import AuthError, Verifier
@@ -83,7 +83,7 @@ class ServerApp:
     def _answer(self, request: Request) -> tuple[int, dict[str, str], bytes]:
         if self.verifier is not None:
             self.verifier.verify(request.method, request.url, request.headers, request.body, request.tls)
-        path = unquote(request.raw_path)
+        path = request.raw_path  # still percent-encoded: the codec decodes each URI label once
         found = find_route(request.method, path)
         if found is None:
             if path_exists(path):
