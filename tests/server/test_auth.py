@@ -151,3 +151,17 @@ def test_tls(tmp_path, seaweed):
             raw(server.port, "GET", "/v20180820/jobs", {})
     finally:
         server.stop()
+
+
+def test_limits_and_unknown_routes(served):
+    base = f"http://{ACCOUNT}.localhost:{served.port}"
+    big = b"x" * (1024 * 1024 + 1)
+    status, text = raw(served.port, "POST", "/v20180820/jobs", signed_headers(f"{base}/v20180820/jobs", "POST", big), big)
+    assert status == 400 and "<Code>EntityTooLarge</Code>" in text
+    status, text = raw(served.port, "GET", "/v20180820/nothing", signed_headers(f"{base}/v20180820/nothing", "GET"))
+    assert status == 400 and "<Code>InvalidRequestException</Code>" in text
+    status, text = raw(served.port, "DELETE", "/v20180820/jobs", signed_headers(f"{base}/v20180820/jobs", "DELETE"))
+    assert status == 405 and "<Code>MethodNotAllowed</Code>" in text
+    body = b"<CreateJobRequest><Oops"
+    status, text = raw(served.port, "POST", "/v20180820/jobs", signed_headers(f"{base}/v20180820/jobs", "POST", body), body)
+    assert status == 400 and "<Code>BadRequestException</Code>" in text and "not well-formed" in text
