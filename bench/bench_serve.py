@@ -13,11 +13,9 @@ CPU per DescribeJob in the client and in the server.
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -26,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_tagging import seed  # noqa: E402
-from side_by_side import compare  # noqa: E402
+from side_by_side import bench_args, compare  # noqa: E402
 
 from s3batch_tui.core.store import Store  # noqa: E402
 from s3batch_tui.serve_process import ACCOUNT, start_serve, write_credentials  # noqa: E402
@@ -112,12 +110,7 @@ def spread(latencies: list[float]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--objects", type=int, default=5000)
-    parser.add_argument("--workers", type=int, default=16)
-    parser.add_argument("--rounds", type=int, default=3)
-    args = parser.parse_args()
-    workdir = Path(tempfile.mkdtemp(prefix="s3batch-bench-serve-"))
+    args, workdir = bench_args(__doc__.splitlines()[0], "s3batch-bench-serve-")
     with start_seaweedfs(workdir / "weed") as weed:
         manifest = seed(weed.client(), args.objects, workdir)
         server = start_serve(workdir / "home", weed, write_credentials(workdir / "credentials"), workers=args.workers)
