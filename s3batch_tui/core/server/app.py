@@ -83,6 +83,8 @@ class ServerApp:
     def _answer(self, request: Request) -> tuple[int, dict[str, str], bytes]:
         if self.verifier is not None:
             self.verifier.verify(request.method, request.url, request.headers, request.body, request.tls)
+        if request.headers.get("x-amz-account-id") != self.account_id:
+            raise AuthError("AccessDenied", "Access Denied: x-amz-account-id must be this server's account")
         path = request.raw_path  # still percent-encoded: the codec decodes each URI label once
         found = find_route(request.method, path)
         if found is None:
@@ -92,8 +94,6 @@ class ServerApp:
         operation, labels = found
         params = parse_request(operation, labels, parse_qs(request.query, keep_blank_values=True),
                                request.headers, request.body)  # fmt: skip
-        if params.get("AccountId") != self.account_id:
-            raise AuthError("AccessDenied", "Access Denied: x-amz-account-id must be this server's account")
         check_scalars(operation, params)
         output = self.handlers[operation.name](params)
         headers, body = write_response(operation, output)
