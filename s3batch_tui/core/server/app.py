@@ -16,7 +16,7 @@ from urllib.parse import parse_qs
 from s3batch_tui.core.errors import JobNotFound
 from s3batch_tui.core.server.auth import AuthError, Verifier
 from s3batch_tui.core.server.codec import ApiError, parse_request, write_error, write_response
-from s3batch_tui.core.server.handlers import JobHandlers, check_scalars
+from s3batch_tui.core.server.handlers import JobHandlers
 from s3batch_tui.core.server.model import ERROR_STATUS, find_route, path_exists
 
 log = logging.getLogger(__name__)
@@ -94,7 +94,6 @@ class ServerApp:
         operation, labels = found
         params = parse_request(operation, labels, parse_qs(request.query, keep_blank_values=True),
                                request.headers, request.body)  # fmt: skip
-        check_scalars(operation, params)
         output = self.handlers[operation.name](params)
         headers, body = write_response(operation, output)
         return 200, headers, body

@@ -11,6 +11,7 @@ input shape, so only members the model knows are written (our `Local` extras are
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 from urllib.parse import unquote
 from xml.etree import ElementTree
@@ -88,7 +89,9 @@ def parse_request(
 ) -> dict[str, Any]:
     """The operation's parameters, as a botocore client call would have taken them.
 
-    `headers` has lower-case names; `query` maps each name to all its values.
+    `headers` has lower-case names; `query` maps each name to all its values. Values
+    outside the body are checked against the model's limits here (the body's members
+    are checked by the job spec and tag rules).
     """
     params = _body(operation, body)
     for name, member in operation.input_shape.members.items():
@@ -104,14 +107,50 @@ def parse_request(
                 params[name] = _scalar(member, values[-1], wire)
         elif location == "header" and wire.lower() in headers:
             params[name] = _scalar(member, headers[wire.lower()], wire)
+    _check_scalars(operation, params)
     return params
+
+
+def _check_scalars(operation: OperationModel, params: dict[str, Any]) -> None:
+    """The model's min/max/enum/pattern limits on members outside the body (ids, query values)."""
+    for name, member in operation.input_shape.members.items():
+        if "location" not in member.serialization or name not in params:
+            continue
+        for value in params[name] if member.type_name == "list" else [params[name]]:
+            problem = _violation(member.member if member.type_name == "list" else member, value)
+            if problem:
+                raise ApiError("InvalidRequestException" if name != "JobId" else "BadRequestException",
+                               f"{member.serialization.get('name', name)}: {problem}")  # fmt: skip
+
+
+def _violation(shape: Shape, value: Any) -> str | None:
+    meta = shape.metadata
+    size, what = (len(value), "length") if isinstance(value, str) else (value, "value")
+    if "min" in meta and size < meta["min"]:
+        return f"{value!r}: {what} below the minimum ({meta['min']})"
+    if "max" in meta and size > meta["max"]:
+        return f"{value!r}: {what} above the maximum ({meta['max']})"
+    enum = getattr(shape, "enum", None)  # only string shapes have one
+    if enum and value not in enum:
+        return f"{value!r} is not one of {', '.join(enum)}"
+    pattern = meta.get("pattern")
+    if pattern and "\\p{" not in pattern and not re.fullmatch(pattern, value):
+        return f"{value!r} does not match {pattern}"
+    return None
 
 
 # --- responses --------------------------------------------------------------------------
 
 
+def _from_text(text: str) -> dt.datetime:
+    try:
+        return dt.datetime.fromisoformat(text)  # what `describe_job` writes; 100x faster than dateutil
+    except ValueError:
+        return parse_timestamp(text)
+
+
 def _timestamp(value: Any) -> str:
-    when = parse_timestamp(value) if isinstance(value, str) else value
+    when = _from_text(value) if isinstance(value, str) else value
     if isinstance(when, (int, float)):
         when = dt.datetime.fromtimestamp(when, dt.UTC)
     when = when.astimezone(dt.UTC)

@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from collections.abc import Callable
 from typing import Any
-
-from botocore.model import OperationModel, Shape
 
 from s3batch_tui.core.create import create_job
 from s3batch_tui.core.describe import describe_job
@@ -24,7 +21,7 @@ from s3batch_tui.core.server.codec import ApiError
 from s3batch_tui.core.server.listing import list_jobs
 from s3batch_tui.core.server.runner import ServedJobs
 from s3batch_tui.core.spec import parse_job_spec
-from s3batch_tui.core.store import Store
+from s3batch_tui.core.store import JobRecord, Store
 
 Handler = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -38,34 +35,6 @@ def _json_ready(value: Any) -> Any:
     if isinstance(value, dt.datetime):
         return value.isoformat()
     return value
-
-
-def check_scalars(operation: OperationModel, params: dict[str, Any]) -> None:
-    """The model's min/max/enum/pattern limits on members outside the body (ids, query values)."""
-    for name, member in operation.input_shape.members.items():
-        if "location" not in member.serialization or name not in params:
-            continue
-        for value in params[name] if member.type_name == "list" else [params[name]]:
-            problem = _violation(member.member if member.type_name == "list" else member, value)
-            if problem:
-                raise ApiError("InvalidRequestException" if name != "JobId" else "BadRequestException",
-                               f"{member.serialization.get('name', name)}: {problem}")  # fmt: skip
-
-
-def _violation(shape: Shape, value: Any) -> str | None:
-    meta = shape.metadata
-    size = len(value) if isinstance(value, str) else value
-    if "min" in meta and size < meta["min"]:
-        return f"{value!r} is below the minimum ({meta['min']})"
-    if "max" in meta and size > meta["max"]:
-        return f"{value!r} is above the maximum ({meta['max']})"
-    enum = getattr(shape, "enum", None)  # only string shapes have one
-    if enum and value not in enum:
-        return f"{value!r} is not one of {', '.join(enum)}"
-    pattern = meta.get("pattern")
-    if pattern and "\\p{" not in pattern and not re.fullmatch(pattern, value):
-        return f"{value!r} does not match {pattern}"
-    return None
 
 
 class JobHandlers:
@@ -88,13 +57,14 @@ class JobHandlers:
             "DeleteJobTagging": self.delete_job_tagging,
         }
 
-    def _job(self, params: dict[str, Any]) -> str:
-        job_id = params["JobId"]
+    def _record(self, params: dict[str, Any]) -> JobRecord:
         try:
-            self.store.get(job_id)
+            return self.store.get(params["JobId"])
         except JobNotFound:
-            raise ApiError("NotFoundException", f"The job {job_id} was not found.") from None
-        return job_id
+            raise ApiError("NotFoundException", f"The job {params['JobId']} was not found.") from None
+
+    def _job(self, params: dict[str, Any]) -> str:
+        return self._record(params).id
 
     def create_job(self, params: dict[str, Any]) -> dict[str, Any]:
         """CreateJob: validate the request as a job file, store the job, and start running it."""
@@ -111,7 +81,7 @@ class JobHandlers:
 
     def describe_job(self, params: dict[str, Any]) -> dict[str, Any]:
         """DescribeJob: the job as `job show --json` shows it (the codec drops our `Local` extras)."""
-        return describe_job(self.store.get(self._job(params)), self.store)
+        return describe_job(self._record(params), self.store)
 
     def update_job_status(self, params: dict[str, Any]) -> dict[str, Any]:
         """UpdateJobStatus: Ready confirms a Suspended job, Cancelled cancels a job."""

@@ -11,6 +11,7 @@ import ipaddress
 import os
 import re
 import signal
+import socket
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,6 +83,9 @@ def serve(settings: Settings, options: ServeOptions, clients: ClientFactory) -> 
         sock = config.bind_socket()
     except SystemExit:  # uvicorn logged why (e.g. the port is in use)
         raise InputError(f"cannot listen on {options.host}:{options.port}", "--host/--port") from None
+    # Accepted connections inherit TCP_NODELAY from this socket. Without it, a response's
+    # header and body segments meet Nagle and delayed ACKs: 40 ms per request (measured).
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.listen(config.backlog)  # clients connecting while jobs resume wait in the backlog, not refused
     store = Store(settings.db_path)
     served = ServedJobs(settings, store, clients)
