@@ -65,3 +65,19 @@ def test_put_replaces_the_stored_tags_and_keeps_the_rest_of_the_spec(tmp_path):
     with pytest.raises(InputError):
         put_tags(store, "job-1", [{"Key": "x", "Value": "bad;"}])
     assert get_tags(store, "job-1") == []
+
+
+def test_cli_job_tags_reads_sets_and_deletes(tmp_path, capsys):
+    from s3batch_tui.cli import main
+
+    store = Store(tmp_path / "jobs.sqlite3")
+    store.create_job("abcdef-1", parse_job_spec(SPEC))
+    base = ["--data-dir", str(tmp_path), "job", "tags", "abcdef"]
+    assert main(base) == 0 and capsys.readouterr().out == "a=1\n"
+    assert main([*base, "--set", "team=data", "--set", "x=y=z"]) == 0
+    assert capsys.readouterr().out == "team=data\nx=y=z\n"
+    assert main([*base, "--set", "bad;key=1"]) == 2
+    assert "--set[0]: Key must be" in capsys.readouterr().err
+    assert main([*base, "--delete-all", "--json"]) == 0
+    assert capsys.readouterr().out == '{\n  "Tags": []\n}\n'
+    assert get_tags(store, "abcdef-1") == []
