@@ -107,3 +107,13 @@ def test_error_documents_are_read_by_botocore():
     parsed = RestXMLParser().parse({"headers": {}, "body": body, "status_code": 409}, None)
     assert parsed["Error"] == {"Code": "JobStatusException", "Message": "job is Complete"}
     assert parsed["ResponseMetadata"]["RequestId"] == "REQ123"
+
+
+def test_every_error_of_the_eight_operations_has_a_status():
+    from s3batch_tui.core.server.model import ERROR_STATUS, error_status
+
+    errors = {shape.name for name in OPERATIONS for shape in operation(name).error_shapes}
+    assert errors <= set(ERROR_STATUS)
+    assert {error_status(code) for code in ("NotFoundException", "JobStatusException", "BadRequestException")} == {
+        404, 409, 400}  # fmt: skip
+    assert error_status("SignatureDoesNotMatch") == 403

@@ -17,7 +17,7 @@ from s3batch_tui.core.errors import JobNotFound
 from s3batch_tui.core.server.auth import AuthError, Verifier
 from s3batch_tui.core.server.codec import ApiError, parse_request, write_error, write_response
 from s3batch_tui.core.server.handlers import JobHandlers
-from s3batch_tui.core.server.model import ERROR_STATUS, find_route, path_exists
+from s3batch_tui.core.server.model import error_status, find_route, path_exists
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ class ServerApp:
             request = await _read(scope, receive)
             answer = await asyncio.get_running_loop().run_in_executor(None, self.answer, request, request_id)
         except ApiError as exc:
-            answer = ERROR_STATUS.get(exc.code, 400), {}, write_error(exc.code, exc.message, request_id)
+            answer = error_status(exc.code), {}, write_error(exc.code, exc.message, request_id)
         status, headers, body = answer
         headers = {"x-amz-request-id": request_id, "content-length": str(len(body))} | headers
         if body:
@@ -73,7 +73,7 @@ class ServerApp:
         try:
             return self._answer(request)
         except (ApiError, AuthError) as exc:
-            return ERROR_STATUS.get(exc.code, 400), {}, write_error(exc.code, exc.message, request_id)
+            return error_status(exc.code), {}, write_error(exc.code, exc.message, request_id)
         except JobNotFound as exc:
             return 404, {}, write_error("NotFoundException", str(exc), request_id)
         except Exception:  # a bug answers 500 and is logged; the server keeps serving

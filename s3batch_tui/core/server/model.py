@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 
 import botocore.session
-from botocore.model import OperationModel, ServiceModel
+from botocore.model import NoShapeFoundError, OperationModel, ServiceModel
 
 OPERATIONS = (
     "CreateJob",
@@ -25,8 +25,9 @@ OPERATIONS = (
     "DeleteJobTagging",
 )
 
-# The model marks these shapes as errors but gives no `httpStatusCode`; these are the
-# statuses S3 Control answers with (AWS API reference, "Errors" of each operation).
+# The model marks these shapes as errors but (in the botocore releases we know) gives no
+# `httpStatusCode`; these are the statuses S3 Control answers with. `error_status`
+# prefers the model's own, should a release add them.
 ERROR_STATUS = {
     "BadRequestException": 400,
     "InvalidRequestException": 400,
@@ -45,6 +46,16 @@ ERROR_STATUS = {
     "MethodNotAllowed": 405,
     "EntityTooLarge": 400,
 }
+
+
+@cache
+def error_status(code: str) -> int:
+    """The HTTP status of an error: the model's `httpStatusCode` if it has one, else S3 Control's."""
+    try:
+        status = service_model().shape_for(code).metadata.get("error", {}).get("httpStatusCode")
+    except NoShapeFoundError:
+        status = None
+    return status or ERROR_STATUS.get(code, 400)
 
 
 @cache
