@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 MARKER = "served"
 STOP_REASON = "the s3batch-tui server stopped; it resumes the job when it starts again"
-USER_PAUSE_REASON = "paused by the user"  # what `request_control` writes on a deliberate pause
+USER_PAUSE_REASON = "paused by the user"  # how the reasons of deliberate pauses begin (control, job runs)
 
 
 class ServedJobs:
@@ -57,7 +57,7 @@ class ServedJobs:
         for record in self.store.list():
             if record.status.is_terminal or not self._marker(record.id).exists():
                 continue
-            if record.status == JobStatus.PAUSED and record.status_reason == USER_PAUSE_REASON:
+            if record.status == JobStatus.PAUSED and (record.status_reason or "").startswith(USER_PAUSE_REASON):
                 continue
             if self.store.lease_is_live(record):
                 continue
