@@ -9,12 +9,10 @@ from process start to exit. Prints both rates and their ratio (median of the rou
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
@@ -24,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from s3batch_tui.servers import start_seaweedfs  # noqa: E402
-from side_by_side import compare  # noqa: E402
+from side_by_side import bench_args, compare  # noqa: E402
 
 BUCKET = "bench"
 
@@ -82,12 +80,7 @@ def timed(command: list[str], env: dict[str, str]) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--objects", type=int, default=5000)
-    parser.add_argument("--workers", type=int, default=16)
-    parser.add_argument("--rounds", type=int, default=3)
-    args = parser.parse_args()
-    workdir = Path(tempfile.mkdtemp(prefix="s3batch-bench-"))
+    args, workdir = bench_args(__doc__.splitlines()[0], "s3batch-bench-")
     with start_seaweedfs(workdir / "weed") as server:
         manifest = seed(server.client(), args.objects, workdir)
         env = os.environ | server.env() | {"S3BATCH_TUI_HOME": str(workdir / "home")}

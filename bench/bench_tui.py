@@ -11,12 +11,10 @@ terminal status. Prints both rates and their ratio (median of the rounds).
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -24,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_tagging import job_file, seed  # noqa: E402
-from side_by_side import compare  # noqa: E402
+from side_by_side import bench_args, compare  # noqa: E402
 
 from s3batch_tui.core.spec import load_job_spec  # noqa: E402
 from s3batch_tui.core.status import JobStatus  # noqa: E402
@@ -69,12 +67,7 @@ async def with_tui(job: Path, home: Path, workers: int) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--objects", type=int, default=5000)
-    parser.add_argument("--workers", type=int, default=16)
-    parser.add_argument("--rounds", type=int, default=3)
-    args = parser.parse_args()
-    workdir = Path(tempfile.mkdtemp(prefix="s3batch-bench-tui-"))
+    args, workdir = bench_args(__doc__.splitlines()[0], "s3batch-bench-tui-")
     with start_seaweedfs(workdir / "weed") as server:
         manifest = seed(server.client(), args.objects, workdir)
         os.environ.update(server.env())  # the TUI's runner processes inherit these

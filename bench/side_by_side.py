@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
+import argparse
 import statistics
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
+
+
+def bench_args(description: str, prefix: str) -> tuple[argparse.Namespace, Path]:
+    """The flags every side-by-side bench takes (--objects, --workers, --rounds) and a fresh work dir."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--objects", type=int, default=5000)
+    parser.add_argument("--workers", type=int, default=16)
+    parser.add_argument("--rounds", type=int, default=3)
+    return parser.parse_args(), Path(tempfile.mkdtemp(prefix=prefix))
 
 
 def compare(ours: tuple[str, Callable[[int], float]], peer: tuple[str, Callable[[int], float]],

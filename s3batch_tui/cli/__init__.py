@@ -11,7 +11,7 @@ import argparse
 import sys
 
 from s3batch_tui import __version__
-from s3batch_tui.cli import jobs, looks
+from s3batch_tui.cli import jobs, looks, serve
 from s3batch_tui.cli.context import EXIT_BAD_INPUT, CliError, Context
 from s3batch_tui.core.errors import InputError, JobNotFound, JobStateError
 
@@ -81,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     retry = job_commands.add_parser("retry-failed", help="create a new job over the failed tasks; prints its id")
     retry.add_argument("job_id", metavar="ID")
     retry.set_defaults(handler=jobs.cmd_retry_failed)
+    serve.add_commands(commands, job_commands)
 
     manifest = commands.add_parser("manifest", help="check manifests")
     manifest_commands = manifest.add_subparsers(dest="manifest_command", metavar="ACTION", required=True)

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from s3batch_tui.core.spec import S3_ARN_PREFIX, is_local_uri
+from s3batch_tui.core.spec.model_check import s3control_model
 from s3batch_tui.core.status import JobStatus
 from s3batch_tui.core.store import JobRecord, Store
 
@@ -18,8 +19,6 @@ DEFAULT_ACCOUNT_ID = "000000000000"
 DEFAULT_REGION = "us-east-1"
 REASON_LIMIT = 256  # FailureReason and StatusUpdateReason: the model's maximum length
 SUSPENDED_CAUSE = "The job requires confirmation before it runs (ConfirmationRequired)"
-LIST_KEYS = ("JobId", "Description", "Operation", "Priority", "Status", "CreationTime", "TerminationDate",
-             "ProgressSummary")  # fmt: skip
 
 
 def iso(timestamp: float | None) -> str | None:
@@ -122,10 +121,12 @@ def describe_job(
     return {"Job": {k: v for k, v in job.items() if v is not None}}
 
 
-def list_item(record: JobRecord) -> dict[str, Any]:
-    """A `JobListDescriptor`, as `aws s3control list-jobs` prints it."""
-    job = describe_job(record)["Job"] | {"Operation": record.operation}
-    return {k: job[k] for k in LIST_KEYS if k in job}
+def list_item(record: JobRecord, *, region: str | None = None, account_id: str | None = None) -> dict[str, Any]:
+    """A `JobListDescriptor`, as `aws s3control list-jobs` prints it: the describe output cut
+    to the members the model lists (the list carries the operation's name, not its parameters)."""
+    job = describe_job(record, region=region, account_id=account_id)["Job"] | {"Operation": record.operation}
+    members = s3control_model().shape_for("JobListDescriptor").members
+    return {name: job[name] for name in members if name in job}
 
 
 def list_jobs(store: Store, statuses: list[JobStatus] | None = None) -> list[dict[str, Any]]:

@@ -204,6 +204,15 @@ class Store:
                 raise JobStateError(f"job {job_id} has ended; its priority cannot change")
             db.execute("UPDATE jobs SET priority = ?, updated_at = ? WHERE id = ?", (priority, self.clock(), job_id))
 
+    def set_tags(self, job_id: str, tags: list[dict[str, str]]) -> None:
+        """Replace the `Tags` of the job's stored spec (checked by `core.job_tags`); any status."""
+        with self._write() as db:
+            spec = json.loads(self._column(db, job_id, "spec"))
+            spec.pop("Tags", None)
+            if tags:
+                spec["Tags"] = tags
+            db.execute("UPDATE jobs SET spec = ?, updated_at = ? WHERE id = ?", (json.dumps(spec), self.clock(), job_id))
+
     def set_request(self, job_id: str, action: str | None) -> None:
         """Leave a control request (pause, resume, cancel, confirm) for the job's runner."""
         with self._write() as db:
