@@ -1,6 +1,7 @@
 """Start-up: `s3batch-tui --version`, and how soon `run` sends its first task's request.
 
-Each figure is the median of N fresh processes, interleaved with a peer:
+Each figure is the median of N fresh processes, interleaved with a peer (wall time, and
+the process's own CPU time, which a loaded machine disturbs less):
 
 * `--version` of the installed command against a bare `python -c pass` (the interpreter's
   own start-up, which no command can beat);
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import socket
 import statistics
 import subprocess
@@ -93,25 +95,31 @@ def installed_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "s3batch_tui"]
 
 
-def seconds_to_exit(command: list[str], env: dict[str, str]) -> float:
-    start = time.perf_counter()
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def seconds_to_exit(command: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall seconds from process start to exit, and the CPU seconds the process used."""
+    cpu, start = children_cpu(), time.perf_counter()
     subprocess.run(command, env=env, check=True, capture_output=True)
-    return time.perf_counter() - start
+    return time.perf_counter() - start, children_cpu() - cpu
 
 
-def first_request(command: list[str], env: dict[str, str], proxy: FirstRequestProxy) -> tuple[float, float]:
-    """Seconds from process start to its first tagging request, and to its exit."""
+def first_request(command: list[str], env: dict[str, str], proxy: FirstRequestProxy) -> tuple[float, float, float]:
+    """Seconds from process start to its first tagging request and to its exit; its CPU seconds."""
     proxy.reset()
-    start = time.time()
+    cpu, start = children_cpu(), time.time()
     result = subprocess.run(command, env=env, capture_output=True, text=True)
     end = time.time()
     if result.returncode != 0 or proxy.first_seen is None:
         sys.exit(f"{command[:4]} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
-    return proxy.first_seen - start, end - start
+    return proxy.first_seen - start, end - start, children_cpu() - cpu
 
 
-def median_ms(values: list[float]) -> str:
-    return f"{statistics.median(values) * 1000:7.0f} ms (min {min(values) * 1000:.0f}, max {max(values) * 1000:.0f})"
+def median_ms(values) -> str:
+    return f"{statistics.median(values) * 1000:5.0f} ms (min {min(values) * 1000:.0f}, max {max(values) * 1000:.0f})"
 
 
 def main() -> None:
@@ -121,15 +129,14 @@ def main() -> None:
     args = parser.parse_args()
     ours = installed_command()
     env = dict(os.environ)
-    version: dict[str, list[float]] = {"s3batch-tui --version": [], "python -c pass": []}
+    version: dict[str, list[tuple[float, float]]] = {"s3batch-tui --version": [], "python -c pass": []}
     for round_no in range(args.rounds):
         peers = [("s3batch-tui --version", [*ours, "--version"]), ("python -c pass", [sys.executable, "-c", "pass"])]
         for label, command in peers if round_no % 2 == 0 else peers[::-1]:
             version[label].append(seconds_to_exit(command, env))
 
     workdir = Path(tempfile.mkdtemp(prefix="s3batch-bench-startup-"))
-    first: dict[str, list[float]] = {"s3batch-tui run": [], "bare boto3 script": []}
-    total: dict[str, list[float]] = {"s3batch-tui run": [], "bare boto3 script": []}
+    runs: dict[str, list[tuple[float, float, float]]] = {"s3batch-tui run": [], "bare boto3 script": []}
     with start_seaweedfs(workdir / "weed") as server:
         manifest = seed(server.client(), args.objects, workdir)
         proxy = FirstRequestProxy(int(server.endpoint_url.rsplit(":", 1)[1]))
@@ -141,17 +148,17 @@ def main() -> None:
                 ("bare boto3 script", [sys.executable, "-c", BARE_TAGGING, str(manifest)]),
             ]
             for label, command in peers if round_no % 2 == 0 else peers[::-1]:
-                to_first, to_exit = first_request(command, env, proxy)
-                first[label].append(to_first)
-                total[label].append(to_exit)
-            print(f"round {round_no + 1}: " + ", ".join(f"{k} first task {v[-1] * 1000:.0f} ms" for k, v in first.items()),
+                runs[label].append(first_request(command, env, proxy))
+            print(f"round {round_no + 1}: " + ", ".join(f"{k} first task {v[-1][0] * 1000:.0f} ms" for k, v in runs.items()),
                   flush=True)  # fmt: skip
 
     print(f"\nMedian of {args.rounds} fresh processes each, interleaved ({' '.join(ours)})")
     for label, values in version.items():
-        print(f"  {label.ljust(24)} exit after  {median_ms(values)}")
-    for label in first:
-        print(f"  {label.ljust(24)} first task  {median_ms(first[label])}; exit after {median_ms(total[label])}")
+        walls, cpus = zip(*values, strict=True)
+        print(f"  {label.ljust(22)} exit after {median_ms(walls)}; CPU {median_ms(cpus)}")
+    for label, values in runs.items():
+        firsts, walls, cpus = zip(*values, strict=True)
+        print(f"  {label.ljust(22)} first task {median_ms(firsts)}; exit after {median_ms(walls)}; CPU {median_ms(cpus)}")
     print("Targets: --version under 200 ms; first task of `run` within 1000 ms")
 
 
