@@ -8,7 +8,8 @@ the process's own CPU time, which a loaded machine disturbs less):
 * `run` of a small tagging job (10 objects on a local SeaweedFS) against a bare boto3
   script that tags the same objects. A TCP proxy on loopback in front of the server
   notes when each process's first PutObjectTagging request arrives; times count from
-  just before the process is started.
+  just before the process is started. For `run`, the job's status history in the store
+  also shows where that time goes (job stored, Preparing, Active).
 
     python bench/bench_startup.py [--rounds 7] [--objects 10]
 """
@@ -32,6 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_tagging import job_file, seed  # noqa: E402
 
+from s3batch_tui.core.status import JobStatus  # noqa: E402
+from s3batch_tui.core.store import Store  # noqa: E402
 from s3batch_tui.servers import free_ports, start_seaweedfs  # noqa: E402
 
 # The peer for `run`: the least a script needs before its first tagging request.
@@ -107,15 +110,24 @@ def seconds_to_exit(command: list[str], env: dict[str, str]) -> tuple[float, flo
     return time.perf_counter() - start, children_cpu() - cpu
 
 
-def first_request(command: list[str], env: dict[str, str], proxy: FirstRequestProxy) -> tuple[float, float, float]:
-    """Seconds from process start to its first tagging request and to its exit; its CPU seconds."""
+def first_request(command: list[str], env: dict[str, str], proxy: FirstRequestProxy) -> tuple[float, ...]:
+    """Seconds from process start to its first tagging request and to its exit; its CPU seconds;
+    its start time and stdout (for the phases of a `run`)."""
     proxy.reset()
     cpu, start = children_cpu(), time.time()
     result = subprocess.run(command, env=env, capture_output=True, text=True)
     end = time.time()
     if result.returncode != 0 or proxy.first_seen is None:
         sys.exit(f"{command[:4]} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
-    return proxy.first_seen - start, end - start, children_cpu() - cpu
+    return proxy.first_seen - start, end - start, children_cpu() - cpu, start, result.stdout
+
+
+def run_phases(store: Store, start: float, stdout: str) -> tuple[float, float, float]:
+    """Seconds from process start until the job was stored, turned Preparing, turned Active."""
+    job_id = stdout.splitlines()[0]
+    history = {status: at for status, at, _ in store.history(job_id)}
+    return (store.get(job_id).created_at - start, history[JobStatus.PREPARING] - start,
+            history[JobStatus.ACTIVE] - start)  # fmt: skip
 
 
 def median_ms(values) -> str:
@@ -136,7 +148,8 @@ def main() -> None:
             version[label].append(seconds_to_exit(command, env))
 
     workdir = Path(tempfile.mkdtemp(prefix="s3batch-bench-startup-"))
-    runs: dict[str, list[tuple[float, float, float]]] = {"s3batch-tui run": [], "bare boto3 script": []}
+    runs: dict[str, list[tuple[float, ...]]] = {"s3batch-tui run": [], "bare boto3 script": []}
+    phases: list[tuple[float, float, float]] = []
     with start_seaweedfs(workdir / "weed") as server:
         manifest = seed(server.client(), args.objects, workdir)
         proxy = FirstRequestProxy(int(server.endpoint_url.rsplit(":", 1)[1]))
@@ -149,6 +162,8 @@ def main() -> None:
             ]
             for label, command in peers if round_no % 2 == 0 else peers[::-1]:
                 runs[label].append(first_request(command, env, proxy))
+            *_, start, stdout = runs["s3batch-tui run"][-1]
+            phases.append(run_phases(Store(workdir / "home" / "jobs.sqlite3"), start, stdout))
             print(f"round {round_no + 1}: " + ", ".join(f"{k} first task {v[-1][0] * 1000:.0f} ms" for k, v in runs.items()),
                   flush=True)  # fmt: skip
 
@@ -157,8 +172,10 @@ def main() -> None:
         walls, cpus = zip(*values, strict=True)
         print(f"  {label.ljust(22)} exit after {median_ms(walls)}; CPU {median_ms(cpus)}")
     for label, values in runs.items():
-        firsts, walls, cpus = zip(*values, strict=True)
+        firsts, walls, cpus, *_ = zip(*values, strict=True)
         print(f"  {label.ljust(22)} first task {median_ms(firsts)}; exit after {median_ms(walls)}; CPU {median_ms(cpus)}")
+    stored, preparing, active = (statistics.median(p) * 1000 for p in zip(*phases, strict=True))
+    print(f"  s3batch-tui run phases: job stored {stored:.0f} ms, Preparing {preparing:.0f} ms, Active {active:.0f} ms")
     print("Targets: --version under 200 ms; first task of `run` within 1000 ms")
 
 
