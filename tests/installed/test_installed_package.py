@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from s3batch_tui import __version__
-from tests.installed.conftest import ROOT
+from tests.installed.package import ROOT
 from tests.integration.helpers import seed_objects, tagging_job, write_job, write_manifest
 
 pytestmark = [pytest.mark.wheel, pytest.mark.xdist_group("installed"), pytest.mark.timeout(600)]
