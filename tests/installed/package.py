@@ -37,11 +37,9 @@ class Installed:
         """The `s3batch-tui` console script pip wrote."""
         return self.venv / "bin" / "s3batch-tui"
 
-    def run(self, argv: list[str], env: dict[str, str] | None = None, cwd: Path | None = None,
-            timeout: float = 60) -> subprocess.CompletedProcess:  # fmt: skip
+    def run(self, argv: list[str], env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
         """Run a program of the environment, away from the source tree (so nothing imports it)."""
-        return subprocess.run(argv, env=clean_env(env), cwd=cwd or self.venv, capture_output=True, text=True,
-                              timeout=timeout)  # fmt: skip
+        return subprocess.run(argv, env=clean_env(env), cwd=self.venv, capture_output=True, text=True, timeout=timeout)
 
 
 def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
