@@ -30,6 +30,7 @@ bench: install-dev
 	$(BIN)/python bench/bench_tagging.py
 	$(BIN)/python bench/bench_tui.py
 	$(BIN)/python bench/bench_serve.py
+	$(BIN)/python bench/bench_startup.py
 
 screenshots: install-dev
 	$(BIN)/python screenshots/make_screenshots.py

@@ -8,17 +8,19 @@ store of its own under `<data dir>/demo`).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import shutil
 import signal
 import sys
 import uuid
 
-from s3batch_tui.cli.context import EXIT_JOB_UNSUCCESSFUL, EXIT_OK, Context
+from s3batch_tui.cli.context import EXIT_BAD_INPUT, EXIT_JOB_UNSUCCESSFUL, EXIT_OK, Context
 from s3batch_tui.cli.jobs import run_to_end
 from s3batch_tui.core.engine.engine import Engine
 from s3batch_tui.core.spec import load_job_spec
 from s3batch_tui.demo_seed import DemoData, seed
+from s3batch_tui.servers import start_moto
 from s3batch_tui.settings import Settings
 
 FINISHED_JOBS = ("tag-some-missing", "check-with-lambda")  # run before the TUI opens, so there is history
@@ -26,11 +28,10 @@ FINISHED_JOBS = ("tag-some-missing", "check-with-lambda")  # run before the TUI 
 
 def run_demo(settings: Settings, count: int, headless: bool = False) -> int:
     """Start the embedded server, seed it, then open the TUI (or run one job headless)."""
-    try:
-        from s3batch_tui.servers import start_moto
-    except ImportError:  # pragma: no cover - the `demo` extra is missing
-        print("The demo needs moto's server: pip install 's3batch-tui[demo]'", file=sys.stderr)
-        return 2
+    if importlib.util.find_spec("moto") is None:  # the server runs as `python -m moto.server`
+        print("The demo needs moto's server: pip install 's3batch-tui[demo]' "
+              "(or pipx install 's3batch-tui[demo]')", file=sys.stderr)  # fmt: skip
+        return EXIT_BAD_INPUT
     workdir = settings.data_dir / "demo"
     shutil.rmtree(workdir, ignore_errors=True)  # the server forgets everything; so does the demo
     print(f"Starting an embedded S3 server and seeding {count:,} objects...", file=sys.stderr, flush=True)

@@ -8,12 +8,26 @@ resumes with `job run`).
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
+from collections.abc import Callable
 
 from s3batch_tui import __version__
-from s3batch_tui.cli import jobs, looks, serve
-from s3batch_tui.cli.context import EXIT_BAD_INPUT, CliError, Context
-from s3batch_tui.core.errors import InputError, JobNotFound, JobStateError
+from s3batch_tui.cli import serve as serve_commands
+
+
+def command(target: str) -> Callable[[argparse.Namespace], int]:
+    """The handler `module.function` of `s3batch_tui.cli`, imported only when its command runs.
+
+    Parsing the command line (and `--version`, `--help`) then costs no import of boto3,
+    pydantic or textual: each command pays only for what it uses.
+    """
+    module, _, function = target.partition(".")
+
+    def handler(args: argparse.Namespace) -> int:
+        return getattr(importlib.import_module(f"s3batch_tui.cli.{module}"), function)(args)
+
+    return handler
 
 
 def _spec_flags(parser: argparse.ArgumentParser) -> None:
@@ -51,37 +65,37 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("job_file", metavar="JOB.json")
     _spec_flags(run)
     _run_flags(run)
-    run.set_defaults(handler=jobs.cmd_run)
+    run.set_defaults(handler=command("jobs.cmd_run"))
 
     job = commands.add_parser("job", help="create, run, inspect and steer jobs")
     job_commands = job.add_subparsers(dest="job_command", metavar="ACTION", required=True)
     create = job_commands.add_parser("create", help="store a job from a job file; prints its id")
     create.add_argument("job_file", metavar="JOB.json")
     _spec_flags(create)
-    create.set_defaults(handler=jobs.cmd_create)
+    create.set_defaults(handler=command("jobs.cmd_create"))
     job_run = job_commands.add_parser("run", help="run or resume a job until it ends")
     job_run.add_argument("job_id", metavar="ID")
     _run_flags(job_run)
-    job_run.set_defaults(handler=jobs.cmd_job_run)
+    job_run.set_defaults(handler=command("jobs.cmd_job_run"))
     listing = job_commands.add_parser("list", help="every job, newest first")
     listing.add_argument("--json", action="store_true")
-    listing.set_defaults(handler=looks.cmd_list)
+    listing.set_defaults(handler=command("looks.cmd_list"))
     show = job_commands.add_parser("show", help="one job (DescribeJob-shaped with --json)")
     show.add_argument("job_id", metavar="ID")
     show.add_argument("--json", action="store_true")
-    show.set_defaults(handler=looks.cmd_show)
+    show.set_defaults(handler=command("looks.cmd_show"))
     for action in ("pause", "resume", "cancel", "confirm"):
         control = job_commands.add_parser(action, help=f"{action} a job")
         control.add_argument("job_id", metavar="ID")
-        control.set_defaults(handler=jobs.cmd_control, action=action)
+        control.set_defaults(handler=command("jobs.cmd_control"), action=action)
     priority = job_commands.add_parser("priority", help="change a job's priority (higher runs first)")
     priority.add_argument("job_id", metavar="ID")
     priority.add_argument("priority", type=int, metavar="N")
-    priority.set_defaults(handler=jobs.cmd_priority)
+    priority.set_defaults(handler=command("jobs.cmd_priority"))
     retry = job_commands.add_parser("retry-failed", help="create a new job over the failed tasks; prints its id")
     retry.add_argument("job_id", metavar="ID")
-    retry.set_defaults(handler=jobs.cmd_retry_failed)
-    serve.add_commands(commands, job_commands)
+    retry.set_defaults(handler=command("jobs.cmd_retry_failed"))
+    serve_commands.add_commands(commands, job_commands)
 
     manifest = commands.add_parser("manifest", help="check manifests")
     manifest_commands = manifest.add_subparsers(dest="manifest_command", metavar="ACTION", required=True)
@@ -92,24 +106,25 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--etag", help="expected ETag of an S3 manifest (default: the object's current ETag)")
     validate.add_argument("--version-id", help="version of an S3 manifest")
     validate.add_argument("--max-errors", type=int, default=20, metavar="N")
-    validate.set_defaults(handler=looks.cmd_manifest_validate)
+    validate.set_defaults(handler=command("looks.cmd_manifest_validate"))
 
     report = commands.add_parser("report", help="read completion reports")
     report_commands = report.add_subparsers(dest="report_command", metavar="ACTION", required=True)
     report_show = report_commands.add_parser("show", help="counts by status and error code")
     report_show.add_argument("target", metavar="ID|PATH|s3://...")
     report_show.add_argument("--failed", action="store_true", help="also list the failed rows")
-    report_show.set_defaults(handler=looks.cmd_report_show)
+    report_show.set_defaults(handler=command("looks.cmd_report_show"))
 
     demo = commands.add_parser("demo", help="open the TUI on an embedded S3 server with sample data (no AWS needed)")
     demo.add_argument("--objects", type=int, default=2000, help="objects to seed (default 2000)")
     demo.add_argument("--headless", action="store_true", help="run one sample job without the TUI")
-    demo.set_defaults(handler=jobs.cmd_demo)
+    demo.set_defaults(handler=command("jobs.cmd_demo"))
     return parser
 
 
 def open_tui(args: argparse.Namespace) -> int:
     """No subcommand: the terminal UI on the same store and AWS settings."""
+    from s3batch_tui.cli.context import Context
     from s3batch_tui.tui.app import build_app
 
     ctx = Context(args)
@@ -121,6 +136,10 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    # Imported after parsing, so that `--version` and `--help` stay quick.
+    from s3batch_tui.cli.context import EXIT_BAD_INPUT, CliError
+    from s3batch_tui.core.errors import InputError, JobNotFound, JobStateError
+
     if args.command is None:
         return open_tui(args)
     try:

@@ -6,8 +6,6 @@ import argparse
 import json
 from pathlib import Path
 
-from s3batch_tui.cli.context import EXIT_OK, Context
-from s3batch_tui.core.job_tags import get_tags, parse_tag_args, put_tags
 
 
 def add_commands(commands, job_commands) -> None:
@@ -36,6 +34,8 @@ def add_commands(commands, job_commands) -> None:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """`serve`: answer S3 Control job requests and run the jobs they create."""
+    # Imported here, not at the top: parsing the command line imports nothing heavy.
+    from s3batch_tui.cli.context import Context
     from s3batch_tui.core.server.serve import ServeOptions, serve
 
     ctx = Context(args)
@@ -46,6 +46,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_tags(args: argparse.Namespace) -> int:
     """`job tags ID [--set K=V ...] [--delete-all]`."""
+    from s3batch_tui.cli.context import EXIT_OK, Context
+    from s3batch_tui.core.job_tags import get_tags, parse_tag_args, put_tags
+
     ctx = Context(args)
     job_id = ctx.resolve(args.job_id)
     if args.set:

@@ -13,9 +13,6 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
-from botocore.config import Config
-
 
 @dataclass(frozen=True)
 class AwsSettings:
@@ -41,6 +38,8 @@ class ClientFactory:
     def __init__(self, settings: AwsSettings | None = None, max_pool_connections: int = 10) -> None:
         self.settings = settings or AwsSettings()
         self.max_pool_connections = max_pool_connections
+        import boto3  # here, not at the top: commands that never talk to S3 skip its import
+
         self._session = boto3.session.Session(profile_name=self.settings.profile, region_name=self.settings.region)
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
@@ -53,6 +52,8 @@ class ClientFactory:
             return self._clients[service]
 
     def _make(self, service: str) -> Any:
+        from botocore.config import Config
+
         endpoint = self.settings.endpoint_url
         s3_options = {"addressing_style": "path"} if self.settings.effective_endpoint else {}
         config = Config(
@@ -69,6 +70,8 @@ class ClientFactory:
 
 def credentials_available(settings: AwsSettings) -> bool:
     """Whether boto3 finds any credentials with these settings (no request is made)."""
+    import boto3
+
     try:
         session = boto3.session.Session(profile_name=settings.profile, region_name=settings.region)
         return session.get_credentials() is not None

@@ -1,0 +1,35 @@
+"""Start-up stays quick: each command imports only what it uses (checked in fresh interpreters)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = ("boto3", "pydantic", "textual", "s3batch_tui.core.engine.engine", "s3batch_tui.core.operations.registry")
+
+
+def modules_after(code: str, env: dict[str, str] | None = None) -> set[str]:
+    """The heavy modules a fresh interpreter holds after running `code`."""
+    probe = f"{code}\nimport json, sys\nprint(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, env=env)
+    assert result.returncode == 0, result.stderr
+    return set(json.loads(result.stdout.splitlines()[-1]))
+
+
+@pytest.mark.parametrize("argv", [["--version"], ["--help"], ["run", "--help"], ["job", "list", "--help"]])
+def test_parsing_the_command_line_imports_nothing_heavy(argv):
+    code = f"from s3batch_tui.cli import main\ntry:\n    main({argv!r})\nexcept SystemExit:\n    pass"
+    assert modules_after(code) == set()
+
+
+def test_job_list_needs_neither_boto3_nor_the_engine_nor_textual(tmp_path):
+    code = "from s3batch_tui.cli import main\nmain(['job', 'list'])"
+    env = {"S3BATCH_TUI_HOME": str(tmp_path), "PATH": ""}
+    assert modules_after(code, env) == {"pydantic"}  # the store reads job specs
+
+
+def test_commands_that_run_jobs_never_import_textual():
+    assert "textual" not in modules_after("import s3batch_tui.cli.jobs, s3batch_tui.cli.looks")
