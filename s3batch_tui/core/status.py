@@ -39,7 +39,8 @@ TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
     S.READY: frozenset({S.PREPARING, S.ACTIVE, S.CANCELLING, S.CANCELLED, S.PAUSED, S.PAUSING, S.FAILING}),
     S.ACTIVE: frozenset({S.PAUSING, S.PAUSED, S.COMPLETING, S.CANCELLING, S.FAILING}),
     S.PAUSING: frozenset({S.PAUSED, S.CANCELLING, S.ACTIVE}),
-    S.PAUSED: frozenset({S.READY, S.PREPARING, S.ACTIVE, S.CANCELLING, S.CANCELLED, S.FAILING}),
+    # Paused -> Completing: a job whose report could not be written finishes on resume.
+    S.PAUSED: frozenset({S.READY, S.PREPARING, S.ACTIVE, S.COMPLETING, S.CANCELLING, S.CANCELLED, S.FAILING}),
     S.COMPLETING: frozenset({S.COMPLETE, S.FAILED, S.PAUSED}),
     S.CANCELLING: frozenset({S.CANCELLED, S.PAUSED}),
     S.FAILING: frozenset({S.FAILED, S.PAUSED}),

@@ -52,4 +52,6 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (job_id, ordinal)
     );
     """,
+    # 2: what a runner publishes while it runs (effective rate, outage), as JSON.
+    "ALTER TABLE jobs ADD COLUMN runtime TEXT;",
 ]

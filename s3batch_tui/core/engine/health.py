@@ -1,0 +1,67 @@
+"""One job's view of its endpoint: retried non-task calls, the outage breaker, the adaptive rate.
+
+Task attempts and non-task calls report every outcome here, so an outage or throttling
+seen by any of them steers the whole job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from s3batch_tui.core.engine.adaptive import AdaptiveRate
+from s3batch_tui.core.engine.breaker import OutageBreaker, is_endpoint_fault
+from s3batch_tui.core.engine.retry import RetryPolicy, outcome_from_exception
+from s3batch_tui.core.engine.retrying import Retrying, RetryingClient
+from s3batch_tui.core.operations.base import TaskOutcome
+from s3batch_tui.core.spec import LocalOptions
+
+
+class EndpointHealth:
+    """The breaker, the adaptive rate and the retry policies of one job run.
+
+    Args:
+        options: the job's LocalOptions (attempts, rate ceiling, outage timing).
+        client: the shared boto3 S3 client.
+        should_stop: True when the job is cancelling or its process is going away.
+    """
+
+    def __init__(self, options: LocalOptions, client: Any, should_stop: Callable[[], bool]) -> None:
+        self.breaker = OutageBreaker(options.outage_probe_seconds, options.outage_budget_seconds)
+        self.rate = AdaptiveRate(options.max_operations_per_second)
+        self.task_policy = RetryPolicy(max_attempts=options.max_attempts, observe=self.observe)
+        self.retrying = Retrying(should_stop=should_stop, observe=self.observe)
+        self.client = client
+        self.probe_bucket: str | None = None
+
+    def observe(self, outcome: TaskOutcome) -> None:
+        """One attempt's outcome, from any thread."""
+        self.breaker.observe(outcome)
+        self.rate.observe(outcome)
+
+    def s3(self) -> RetryingClient:
+        """The S3 client for non-task calls (manifest, generator, report), retried."""
+        return self.retrying.client(self.client)
+
+    def probe(self) -> bool:
+        """Whether the endpoint answers at all (any HTTP answer, even 403 or 404, counts)."""
+        try:
+            if self.probe_bucket:
+                self.client.head_bucket(Bucket=self.probe_bucket)
+            else:
+                self.client.list_buckets()
+        except Exception as exc:  # noqa: BLE001 - the kind of failure is the answer
+            return not is_endpoint_fault(outcome_from_exception(exc))
+        return True
+
+    def runtime(self) -> dict[str, Any]:
+        """What `job show` and the TUI show of the live run (stored as the job's runtime)."""
+        state: dict[str, Any] = {"EffectiveRate": self.rate.rate, "RateCeiling": self.rate.ceiling,
+                                 "RateCuts": self.rate.cuts, "Outages": self.breaker.outages}  # fmt: skip
+        if self.breaker.is_open:
+            state["OutageSeconds"] = round(self.breaker.outage_seconds(), 1)
+        return {k: v for k, v in state.items() if v is not None}
+
+    def reason(self) -> str | None:
+        """The status reason for an Active job that is slowed down, or None."""
+        return self.rate.describe()
