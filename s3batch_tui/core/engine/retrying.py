@@ -14,6 +14,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from boto3.exceptions import S3UploadFailedError
+
 from s3batch_tui.core.engine.retry import RetryPolicy, outcome_from_exception
 from s3batch_tui.core.operations.base import SUCCESS, TaskOutcome
 
@@ -24,6 +26,11 @@ NON_TASK_ATTEMPTS = 10
 # Client attributes that are not S3 requests (or that make requests we do not wrap).
 _PASS_THROUGH = frozenset({"get_paginator", "get_waiter", "can_paginate", "generate_presigned_url",
                            "generate_presigned_post", "close"})  # fmt: skip
+
+
+# boto3's managed transfers, named by the request they mostly are.
+_TRANSFERS = {"upload_file": "PutObject", "upload_fileobj": "PutObject", "download_file": "GetObject",
+              "download_fileobj": "GetObject"}  # fmt: skip
 
 
 class TransientError(Exception):
@@ -69,7 +76,7 @@ class Retrying:
             try:
                 result = fn(*args, **kwargs)
             except Exception as exc:
-                outcome = outcome_from_exception(exc)
+                outcome = outcome_from_exception(_underlying(exc))
                 if self.observe is not None:
                     self.observe(outcome)
                 if not outcome.retryable:
@@ -90,6 +97,13 @@ class Retrying:
         return RetryingClient(client, self)
 
 
+def _underlying(exc: Exception) -> BaseException:
+    """The S3 error behind boto3's S3UploadFailedError (upload_file wraps ClientError in it)."""
+    if isinstance(exc, S3UploadFailedError):
+        return exc.__cause__ or exc.__context__ or exc
+    return exc
+
+
 class RetryingClient:
     """A boto3 client whose request methods are retried (other attributes pass through)."""
 
@@ -106,7 +120,7 @@ class RetryingClient:
         attribute = getattr(self._client, name)
         if name.startswith("_") or name in _PASS_THROUGH or not callable(attribute):
             return attribute
-        operation = self._client.meta.method_to_api_mapping.get(name, name)
+        operation = self._client.meta.method_to_api_mapping.get(name) or _TRANSFERS.get(name, name)
 
         def retried(*args: Any, **kwargs: Any) -> Any:
             return self._retrying.call(operation, attribute, *args, **kwargs)
