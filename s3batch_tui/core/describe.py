@@ -52,6 +52,7 @@ def describe_job(record: JobRecord, store: Store | None = None) -> dict[str, Any
         "ManifestIdentity": record.manifest_identity,
         "SkippedManifestRows": record.skipped_rows,
         "LocalOptions": spec.get("LocalOptions"),
+        "Runtime": record.runtime,  # while a runner has it: EffectiveRate, RateCeiling, RateCuts, Outages
     }
     if store is not None:
         local["StatusHistory"] = [

@@ -50,11 +50,13 @@ class OutageBreaker:
     """
 
     def __init__(self, first_probe: float = 1.0, budget: float = 600.0, trip_after: int = TRIP_AFTER,
-                 clock: Callable[[], float] = time.monotonic) -> None:  # fmt: skip
+                 clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], object] = time.sleep) -> None:  # fmt: skip
         self.first_probe = first_probe
         self.budget = budget
         self.trip_after = trip_after
         self.clock = clock
+        self._sleep = sleep
         self.outages = 0
         self.last_fault = ""
         self._run = 0
@@ -108,7 +110,7 @@ class OutageBreaker:
             while self.clock() < deadline:
                 if should_stop():
                     return "stopped"
-                time.sleep(min(tick, max(deadline - self.clock(), 0.0)))
+                self._sleep(min(tick, max(deadline - self.clock(), 0.0)))
             if probe():
                 with self._lock:
                     self._opened_at, self._run = None, 0

@@ -1,11 +1,15 @@
 """One job's view of its endpoint: retried non-task calls, the outage breaker, the adaptive rate.
 
 Task attempts and non-task calls report every outcome here, so an outage or throttling
-seen by any of them steers the whole job.
+seen by any of them steers the whole job. A task whose attempts all met transient
+faults is handed back to be dispatched again rather than failed: always while an
+outage is suspected (the breaker's budget bounds that), otherwise `MAX_RETURNS` times,
+so a fault that keeps coming back for one object still ends as that task's failure.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +19,8 @@ from s3batch_tui.core.engine.retry import RetryPolicy, outcome_from_exception
 from s3batch_tui.core.engine.retrying import Retrying, RetryingClient
 from s3batch_tui.core.operations.base import TaskOutcome
 from s3batch_tui.core.spec import LocalOptions
+
+MAX_RETURNS = 3
 
 
 class EndpointHealth:
@@ -33,11 +39,26 @@ class EndpointHealth:
         self.retrying = Retrying(should_stop=should_stop, observe=self.observe)
         self.client = client
         self.probe_bucket: str | None = None
+        self._returns: dict[int, int] = {}
+        self._lock = threading.Lock()
 
     def observe(self, outcome: TaskOutcome) -> None:
         """One attempt's outcome, from any thread."""
         self.breaker.observe(outcome)
         self.rate.observe(outcome)
+
+    def hand_back(self, ordinal: int, outcome: TaskOutcome) -> bool:
+        """Whether a task that ended with this failed outcome goes back to be dispatched again."""
+        if not outcome.retryable:
+            return False
+        if self.breaker.suspect(outcome):
+            return True
+        with self._lock:
+            returns = self._returns.pop(ordinal, 0)
+            if returns < MAX_RETURNS:
+                self._returns[ordinal] = returns + 1
+                return True
+        return False
 
     def s3(self) -> RetryingClient:
         """The S3 client for non-task calls (manifest, generator, report), retried."""

@@ -351,8 +351,8 @@ class JobRun:
         self.engine.window.release()
 
     def _record(self, entry: ManifestEntry, outcome) -> None:
-        """Record an outcome, or hand the task back when the endpoint (not the object) failed it."""
-        if not outcome.succeeded and self.feed is not None and self.health.breaker.suspect(outcome):
+        """Record an outcome, or hand the task back when transient faults (not the object) failed it."""
+        if not outcome.succeeded and self.feed is not None and self.health.hand_back(entry.ordinal, outcome):
             self.feed.give_back([entry])
             self.task_finished()
             return
