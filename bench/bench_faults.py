@@ -114,7 +114,7 @@ def main() -> None:
         proxy = FaultProxy(server.endpoint_url, seed=1, max_lifetime=3600)
         env = os.environ | server.env() | {"S3BATCH_TUI_HOME": str(workdir / "home"), "AWS_ENDPOINT_URL": proxy.url}
         print(f"{args.objects} objects, {args.workers} workers, faults {args.rate:.0%} + a {args.outage:g} s outage")
-        print(f"{'job':<16}{'status':<10}{'failed':>7}{'seconds':>9}{'faults':>8}{'forwarded':>11}  check")
+        print(f"{'job':<16}{'status':<10}{'failed':>7}{'seconds':>9}{'faults':>8}{'forwarded':>11}{'outage':>8}  check")
         try:
             for operation in OPERATIONS:
                 clean = None
@@ -133,13 +133,14 @@ def main() -> None:
                     proxy.clear()
                     verdict = check(summary, operation, run, keys, client)
                     print(f"{run:<16}{summary['job']['Status']:<10}{progress['NumberOfTasksFailed']:>7}"
-                          f"{summary['seconds']:>9.1f}{faults:>8}{proxy.counts['forwarded']:>11}  {verdict}")  # fmt: skip
+                          f"{summary['seconds']:>9.1f}{faults:>8}{proxy.counts['forwarded']:>11}"
+                          f"{summary['stderr'].count('endpoint unreachable, retrying'):>8}  {verdict}")  # fmt: skip
                     if summary["job"]["Status"] != "Complete":
                         print(summary["stderr"][-2000:])
         finally:
             proxy.stop()
     print("faults: requests that met an injected fault (each one costs a retry); forwarded: requests that "
-          "reached the server, tasks + retries after resets + manifest/report calls")
+          "reached the server (tasks, retries after resets, report writes); outage: probe waits announced")
 
 
 if __name__ == "__main__":

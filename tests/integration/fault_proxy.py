@@ -44,6 +44,7 @@ class FaultProxy:
             raise ValueError(f"the fault proxy forwards only to loopback, not {upstream.hostname}")
         self.upstream = (upstream.hostname, upstream.port or 80)
         self.counts: Counter[str] = Counter()
+        self.requests: list[str] = []  # request lines ("PUT /bucket/key?partNumber=2&... HTTP/1.1"), in order
         self._random = random.Random(seed)
         self._lock = threading.Lock()
         self._forced: list[str] = []  # faults for the next requests, in order
@@ -156,7 +157,9 @@ class FaultProxy:
                 if request is None:
                     return
                 head, body, method = request
-                fault = self._choose(head.split(b"\r\n", 1)[0])
+                request_line = head.split(b"\r\n", 1)[0]
+                self.requests.append(request_line.decode("latin-1"))
+                fault = self._choose(request_line)
                 if fault:
                     self.counts[fault] += 1
                 if fault in _ERROR_BODIES:

@@ -10,14 +10,20 @@ import threading
 import time
 import urllib.parse
 
+import boto3
 import pytest
+from botocore.config import Config
 
 from s3batch_tui.core.describe import describe_job
 from s3batch_tui.core.engine import retrying
 from s3batch_tui.core.engine.events import JobProgressed, JobStatusChanged
+from s3batch_tui.core.engine.retry import RetryPolicy
 from s3batch_tui.core.manifest import location
+from s3batch_tui.core.manifest.entry import ManifestEntry
+from s3batch_tui.core.operations.base import OperationContext
+from s3batch_tui.core.operations.copy import PutObjectCopyOperation
 from s3batch_tui.core.report import open_report
-from s3batch_tui.core.spec import JobSpec
+from s3batch_tui.core.spec import JobOperation, JobSpec, LocalOptions
 from s3batch_tui.core.status import JobStatus
 from tests.integration.conftest import job_document, seed_objects
 from tests.integration.test_engine import make_engine
@@ -217,3 +223,22 @@ def test_slowdown_lowers_the_rate_and_calm_raises_it_again(proxy_env, s3, bucket
     assert any((s["reason"] or "").startswith("rate lowered to ") for s in lowered)
     assert record.status == JobStatus.COMPLETE and (record.succeeded, record.failed) == (600, 0)
     assert sorted(report_keys(record, s3)) == sorted(keys)
+
+
+def test_a_multipart_copy_retries_a_failed_part_alone(seaweed, fault_proxy, s3, bucket):
+    body = bytes(range(256)) * (11 * 4096)  # 11 MiB: 3 parts of 5 MiB
+    s3.put_object(Bucket=bucket, Key="big", Body=body)
+    client = boto3.client("s3", endpoint_url=fault_proxy.url, aws_access_key_id=seaweed.access_key,
+                          aws_secret_access_key=seaweed.secret_key, region_name=seaweed.region,
+                          config=Config(retries={"total_max_attempts": 1}, s3={"addressing_style": "path"}))  # fmt: skip
+    options = LocalOptions(multipart_copy_threshold_bytes=5 * 2**20, multipart_copy_part_size_bytes=5 * 2**20)
+    spec = JobOperation.model_validate({"S3PutObjectCopy": {"TargetResource": f"arn:aws:s3:::{bucket}",
+                                                            "TargetKeyPrefix": "copied"}}).params  # fmt: skip
+    operation = PutObjectCopyOperation(spec, OperationContext(client, "job", options=options))
+    fault_proxy.fail_next("reset_before", "internal", "reset_after", matching="partNumber=2")
+    outcome, attempts = RetryPolicy().execute(operation, ManifestEntry(0, bucket, "big", None, "big"))
+    assert outcome.succeeded and outcome.message == "Successful (multipart copy, 3 parts)"
+    assert attempts == 1  # the task itself never started over
+    assert sum("?uploads" in line for line in fault_proxy.requests) == 1
+    assert sum("partNumber=2" in line for line in fault_proxy.requests) == 4
+    assert s3.get_object(Bucket=bucket, Key="copied/big")["Body"].read() == body

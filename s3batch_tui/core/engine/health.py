@@ -40,6 +40,7 @@ class EndpointHealth:
         self.client = client
         self.probe_bucket: str | None = None
         self._returns: dict[int, int] = {}
+        self._published: tuple | None = None
         self._lock = threading.Lock()
 
     def observe(self, outcome: TaskOutcome) -> None:
@@ -83,6 +84,32 @@ class EndpointHealth:
             state["OutageSeconds"] = round(self.breaker.outage_seconds(), 1)
         return {k: v for k, v in state.items() if v is not None}
 
-    def reason(self) -> str | None:
-        """The status reason for an Active job that is slowed down, or None."""
-        return self.rate.describe()
+    def live_state(self, reason: str | None = None, force: bool = False) -> tuple[dict[str, Any], str | None] | None:
+        """(runtime, status reason) to store, or None when nothing changed since the last one."""
+        state = (self.runtime(), reason or self.rate.describe())
+        if state == self._published and not force:
+            return None
+        self._published = state
+        return state
+
+    def forget_published(self) -> None:
+        """The run stopped: the next live state is stored whatever it is."""
+        self._published = None
+
+    def ride_out_outage(
+        self, check_controls: Callable[[], Any], publish: Callable[[str | None, bool], None]
+    ) -> Any:
+        """Probe the endpoint until it answers, announcing each wait through `publish`.
+
+        Returns None once the endpoint is back, "budget" when the outage outlasted the
+        budget, or whatever `check_controls()` returned that was not None (pause, cancel).
+        """
+        seen: list[Any] = [None]
+
+        def stopping() -> bool:
+            seen[0] = check_controls()
+            return seen[0] is not None
+
+        result = self.breaker.wait_for_endpoint(self.probe, stopping, lambda text: publish(text, True))
+        publish(None, True)
+        return "budget" if result == "budget" else seen[0]

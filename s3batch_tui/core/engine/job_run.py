@@ -68,7 +68,6 @@ class JobRun:
         self._next_poll = 0.0
         self._request: str | None = None
         self.health = EndpointHealth(self.spec.options, engine.clients.client("s3"), self._stopping)
-        self._published: tuple | None = None
         self.feed: Feed | None = None
         self.thread = threading.Thread(target=self._main, name=f"job-{job_id[:8]}", daemon=True)
 
@@ -280,32 +279,19 @@ class JobRun:
         return self._drain(S.COMPLETE)
 
     def _ride_out_outage(self) -> S | str | None:
-        """Dispatch nothing while the endpoint is down; probe it; pause once the budget is spent."""
-        seen: list[S | str | None] = [None]
-
-        def stopping() -> bool:
-            seen[0] = self._check_controls()
-            return seen[0] is not None
-
-        result = self.health.breaker.wait_for_endpoint(self.health.probe, stopping, self._announce)
-        self._announce(None)
-        if result == "budget":
+        """Dispatch nothing while the endpoint is down; pause once the outage budget is spent."""
+        stop = self.health.ride_out_outage(self._check_controls, self._publish)
+        if stop == "budget":
             self.shutdown_reason = self.health.breaker.budget_text()
             return "paused"
-        return seen[0]
+        return stop
 
-    def _announce(self, reason: str | None) -> None:
-        """Show why an Active job is not going at full speed (status reason, runtime, event)."""
-        self._publish(reason, force=True)
-        self.engine.status_changed(self.job_id, S.ACTIVE, S.ACTIVE, reason)
-
-    def _publish(self, reason: str | None = None, force: bool = False) -> None:
-        """Store the live state (effective rate, outage) when it changed, for `job show` and the TUI."""
-        runtime = self.health.runtime()
-        reason = reason or self.health.reason()
-        if not force and (runtime, reason) == self._published:
+    def _publish(self, reason: str | None = None, announce: bool = False) -> None:
+        """Store the live state (rate, outage) when it changed, for `job show` and the TUI."""
+        state = self.health.live_state(reason, force=announce)
+        if state is None:
             return
-        self._published = (runtime, reason)
+        runtime, reason = state
 
         def write() -> None:
             self.store.set_runtime(self.job_id, runtime)
@@ -313,6 +299,8 @@ class JobRun:
                 self.store.set_status(self.job_id, S.ACTIVE, reason)
 
         self.engine.recorder.call(write).result()
+        if announce:  # the progress line shows it
+            self.engine.status_changed(self.job_id, S.ACTIVE, S.ACTIVE, reason)
 
     def _open_entries(self):
         manifest = self._manifest()
@@ -402,7 +390,7 @@ class JobRun:
             ending = S.FAILED  # the last tasks in flight crossed the failure threshold
         self.tally.stop_active()
         self.engine.recorder.call(self._final_checkpoint).result()
-        self._published = None
+        self.health.forget_published()
         self.engine.recorder.call(lambda: self.store.set_runtime(self.job_id, None)).result()
         if ending == "paused":
             self._set(S.PAUSED, self.shutdown_reason or "paused by the user")

@@ -54,6 +54,8 @@ def outcome_from_exception(exc: BaseException) -> TaskOutcome:
     no HTTP status (0) and is retryable; anything else is a bug in an operation: the
     task fails (code = the exception's class name), not the job, and is not retried.
     """
+    if isinstance(getattr(exc, "outcome", None), TaskOutcome):  # a TransientError from retried steps
+        return exc.outcome
     if isinstance(exc, ClientError):
         response = exc.response or {}
         error = response.get("Error") or {}
