@@ -150,26 +150,18 @@ def local_manifest(tmp_path, bucket, keys) -> dict:
             "Location": {"ObjectArn": f"file://{path}"}}  # fmt: skip
 
 
-def test_a_5_second_outage_fails_no_task(proxy_env, s3, bucket, tmp_path):
+@pytest.mark.parametrize(
+    ("outage", "probe"),
+    [(5, 0.5), pytest.param(60, 1, marks=pytest.mark.slow, id="60-seconds-real-time")],
+)
+def test_an_outage_fails_no_task(proxy_env, s3, bucket, tmp_path, outage, probe):
     engine, record, keys, reasons = run_through_outage(
-        proxy_env, s3, bucket, tmp_path, count=300, outage=5, start_after=50,
-        MaxOperationsPerSecond=100, OutageProbeSeconds=0.5,
+        proxy_env, s3, bucket, tmp_path, count=300, outage=outage, start_after=50,
+        MaxOperationsPerSecond=100, OutageProbeSeconds=probe,
     )  # fmt: skip
     assert record.status == JobStatus.COMPLETE, record.status_reason
     assert (record.succeeded, record.failed) == (300, 0)
     assert any(r.startswith("endpoint unreachable, retrying in ") for r in reasons), reasons
-    assert sorted(report_keys(record, s3)) == sorted(keys)
-    assert_all_tagged(s3, bucket, keys)
-
-
-@pytest.mark.slow
-def test_a_60_second_outage_fails_no_task(proxy_env, s3, bucket, tmp_path):
-    engine, record, keys, reasons = run_through_outage(
-        proxy_env, s3, bucket, tmp_path, count=300, outage=60, start_after=50,
-        MaxOperationsPerSecond=100, OutageProbeSeconds=1,
-    )  # fmt: skip
-    assert record.status == JobStatus.COMPLETE, record.status_reason
-    assert (record.succeeded, record.failed) == (300, 0)
     assert sorted(report_keys(record, s3)) == sorted(keys)
     assert_all_tagged(s3, bucket, keys)
 

@@ -151,3 +151,21 @@ def test_transient_failures_go_back_a_few_times_and_always_during_an_outage(job_
     assert health.breaker.is_open
     assert all(health.hand_back(9, REFUSED) for _ in range(10))
     assert health.runtime()["Outages"] == 1 and "OutageSeconds" in health.runtime()
+
+
+def test_the_outage_stays_the_status_reason_between_announcements(job_spec):
+    from s3batch_tui.core.engine.health import EndpointHealth
+
+    health = EndpointHealth(job_spec.options, client=None, should_stop=lambda: False)
+    for _ in range(8):
+        health.observe(REFUSED)
+    published: list[tuple] = []
+    polls = iter([None, None, "paused"])
+
+    def check_controls():
+        published.append(health.live_state())  # what `_check_controls` publishes while waiting
+        return next(polls)
+
+    assert health.ride_out_outage(check_controls, lambda text, announce: None) == "paused"
+    reasons = [state[1] for state in published if state is not None]
+    assert reasons and all(r.startswith("endpoint unreachable, retrying in 1 s") for r in reasons)

@@ -41,6 +41,7 @@ class EndpointHealth:
         self.probe_bucket: str | None = None
         self._returns: dict[int, int] = {}
         self._published: tuple | None = None
+        self._announced: str | None = None  # the last outage announcement, kept while it lasts
         self._lock = threading.Lock()
 
     def observe(self, outcome: TaskOutcome) -> None:
@@ -86,7 +87,8 @@ class EndpointHealth:
 
     def live_state(self, reason: str | None = None, force: bool = False) -> tuple[dict[str, Any], str | None] | None:
         """(runtime, status reason) to store, or None when nothing changed since the last one."""
-        state = (self.runtime(), reason or self.rate.describe())
+        outage = self._announced if self.breaker.is_open else None
+        state = (self.runtime(), reason or outage or self.rate.describe())
         if state == self._published and not force:
             return None
         self._published = state
@@ -110,6 +112,10 @@ class EndpointHealth:
             seen[0] = check_controls()
             return seen[0] is not None
 
-        result = self.breaker.wait_for_endpoint(self.probe, stopping, lambda text: publish(text, True))
+        def announce(text: str) -> None:
+            self._announced = text
+            publish(text, True)
+
+        result = self.breaker.wait_for_endpoint(self.probe, stopping, announce)
         publish(None, True)
         return "budget" if result == "budget" else seen[0]
