@@ -36,10 +36,12 @@ TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
     S.NEW: frozenset({S.PREPARING, S.CANCELLED, S.FAILED}),
     S.PREPARING: frozenset({S.SUSPENDED, S.READY, S.FAILED, S.CANCELLING, S.CANCELLED, S.PAUSED}),
     S.SUSPENDED: frozenset({S.READY, S.CANCELLED}),
-    S.READY: frozenset({S.PREPARING, S.ACTIVE, S.CANCELLING, S.CANCELLED, S.PAUSED, S.PAUSING, S.FAILING}),
+    S.READY: frozenset({S.PREPARING, S.ACTIVE, S.COMPLETING, S.CANCELLING, S.CANCELLED, S.PAUSED, S.PAUSING,
+                        S.FAILING}),
     S.ACTIVE: frozenset({S.PAUSING, S.PAUSED, S.COMPLETING, S.CANCELLING, S.FAILING}),
     S.PAUSING: frozenset({S.PAUSED, S.CANCELLING, S.ACTIVE}),
-    # Paused -> Completing: a job whose report could not be written finishes on resume.
+    # Paused (or Ready, once resumed) -> Completing: a job whose report could not be
+    # written finishes on resume, without going Active again.
     S.PAUSED: frozenset({S.READY, S.PREPARING, S.ACTIVE, S.COMPLETING, S.CANCELLING, S.CANCELLED, S.FAILING}),
     S.COMPLETING: frozenset({S.COMPLETE, S.FAILED, S.PAUSED}),
     S.CANCELLING: frozenset({S.CANCELLED, S.PAUSED}),

@@ -16,6 +16,7 @@ from botocore.config import Config
 
 from s3batch_tui.core.describe import describe_job
 from s3batch_tui.core.engine import retrying
+from s3batch_tui.core.engine.control import ControlResult, request_control
 from s3batch_tui.core.engine.events import JobProgressed, JobStatusChanged
 from s3batch_tui.core.engine.retry import RetryPolicy
 from s3batch_tui.core.manifest import location
@@ -96,7 +97,10 @@ def test_report_puts_meeting_faults_are_retried(proxy_env, s3, bucket, tmp_path)
     assert sorted(report_keys(record, s3)) == sorted(keys)
 
 
-def test_a_report_that_cannot_be_written_leaves_the_job_resumable(proxy_env, s3, bucket, tmp_path, monkeypatch):
+@pytest.mark.parametrize("resumed_first", [False, True], ids=["job-run", "resume-then-job-run"])
+def test_a_report_that_cannot_be_written_leaves_the_job_resumable(
+    proxy_env, s3, bucket, tmp_path, monkeypatch, resumed_first
+):
     monkeypatch.setattr(retrying, "NON_TASK_ATTEMPTS", 3)
     spec, keys = s3_manifest_job(s3, bucket, tmp_path, 80, report_to_s3=True)
     proxy_env.fail_next(*["internal"] * 3, matching=f"PUT /{bucket}/reports/")
@@ -106,6 +110,8 @@ def test_a_report_that_cannot_be_written_leaves_the_job_resumable(proxy_env, s3,
         engine.start(record.id)
         paused = engine.wait(record.id, 120)
         tagging_requests = proxy_env.counts["forwarded"]
+        if resumed_first:  # `job resume ID` while no runner holds it: Paused -> Ready
+            assert request_control(engine.store, record.id, "resume") == ControlResult.DONE
         engine.start(record.id)  # what `job run ID` does
         record = engine.wait(record.id, 120)
     finally:
@@ -118,8 +124,9 @@ def test_a_report_that_cannot_be_written_leaves_the_job_resumable(proxy_env, s3,
     assert proxy_env.counts["forwarded"] - tagging_requests <= 3
     assert (record.succeeded, record.failed) == (80, 0)
     assert sorted(report_keys(record, s3)) == sorted(keys)
-    assert [status for status, _, _ in engine.store.history(record.id)][-3:] == [
-        JobStatus.PAUSED, JobStatus.COMPLETING, JobStatus.COMPLETE,
+    history = [status for status, _, _ in engine.store.history(record.id)]
+    assert history[-4 + (not resumed_first):] == [JobStatus.PAUSED] + [JobStatus.READY] * resumed_first + [
+        JobStatus.COMPLETING, JobStatus.COMPLETE,
     ]  # fmt: skip
 
 
@@ -234,3 +241,27 @@ def test_a_multipart_copy_retries_a_failed_part_alone(seaweed, fault_proxy, s3, 
     assert sum("?uploads" in line for line in fault_proxy.requests) == 1
     assert sum("partNumber=2" in line for line in fault_proxy.requests) == 4
     assert s3.get_object(Bucket=bucket, Key="copied/big")["Body"].read() == body
+
+
+def test_a_cancelled_job_whose_report_failed_ends_cancelled_on_resume_without_running_more(
+    proxy_env, s3, bucket, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(retrying, "NON_TASK_ATTEMPTS", 2)
+    spec, keys = s3_manifest_job(s3, bucket, tmp_path, 200, report_to_s3=True, MaxOperationsPerSecond=40)
+    proxy_env.fail_next("internal", "internal", matching=f"PUT /{bucket}/reports/")
+    engine = make_engine(tmp_path)
+    busy = engine.when(lambda e: isinstance(e, JobProgressed) and e.succeeded >= 20)
+    try:
+        record = engine.create(spec)
+        engine.start(record.id)
+        assert busy.wait(60)
+        assert request_control(engine.store, record.id, "cancel") == ControlResult.REQUESTED
+        paused = engine.wait(record.id, 60)
+        engine.start(record.id)
+        record = engine.wait(record.id, 60)
+    finally:
+        engine.shutdown()
+    assert paused.status == JobStatus.PAUSED and paused.status_reason.startswith("report not written")
+    assert record.status == JobStatus.CANCELLED and record.succeeded == paused.succeeded < 200
+    done = report_keys(record, s3)
+    assert len(done) == len(set(done)) == record.succeeded

@@ -129,12 +129,19 @@ class JobRun:
                 return
 
     def _unfinished_ending(self, status: S) -> S | None:
-        """The terminal status a paused job was reaching when its finish stopped (report or runner)."""
-        if status != S.PAUSED:
+        """The terminal status a paused job was reaching when its finish stopped (report or runner).
+
+        History ends `Completing|Cancelling|Failing → Paused`, maybe followed by `Ready`
+        (a resume while no runner held it).
+        """
+        if status not in (S.PAUSED, S.READY):
             return None
-        history = self.store.history(self.job_id)
-        before = history[-2][0] if len(history) >= 2 and history[-1][0] == S.PAUSED else None
-        return _FINISHING.get(before)
+        history = [entry[0] for entry in self.store.history(self.job_id)]
+        while history and history[-1] == S.READY:
+            history.pop()
+        if len(history) < 2 or history[-1] != S.PAUSED:
+            return None
+        return _FINISHING.get(history[-2])
 
     def _pause_and_stop(self, reason: str) -> None:
         """Pause for a reason outside the job (endpoint down, report not written) and end this run."""
