@@ -25,6 +25,14 @@ def test_only_transient_endpoint_faults_count_towards_an_outage():
     assert not any(map(is_endpoint_fault, (SLOWDOWN, NO_SUCH_KEY, SUCCESS)))
 
 
+def test_an_endpoint_that_never_answered_gets_a_short_budget_and_is_named(clock):
+    breaker = OutageBreaker(first_probe=1, budget=600, clock=clock, sleep=clock.sleep, trip_after=1)
+    breaker.observe(REFUSED)
+    assert breaker.wait_for_endpoint(lambda: False, lambda: False, lambda _: None) == "budget"
+    assert clock.now - 1000 == pytest.approx(15)  # probes after 1, 2, 4 and 8 s; 10 s is the limit
+    assert breaker.budget_text().startswith("endpoint never answered (EndpointConnectionError: Could not connect)")
+
+
 def test_the_breaker_opens_on_a_run_of_faults_and_any_answer_breaks_the_run(clock):
     breaker = OutageBreaker(clock=clock, sleep=clock.sleep, trip_after=4)
     for outcome in (REFUSED, INTERNAL, REFUSED, NO_SUCH_KEY, REFUSED, REFUSED, REFUSED):
@@ -46,6 +54,7 @@ def test_probes_back_off_until_the_endpoint_answers_and_announce_each_wait(clock
 
 def test_an_outage_past_the_budget_gives_up_and_a_stop_request_is_heard(clock):
     breaker = OutageBreaker(first_probe=1, budget=10, clock=clock, sleep=clock.sleep, trip_after=1)
+    breaker.observe(SUCCESS)
     breaker.observe(REFUSED)
     assert breaker.wait_for_endpoint(lambda: False, lambda: False, lambda _: None) == "budget"
     assert "endpoint unreachable for 15s (budget 10s" in breaker.budget_text()

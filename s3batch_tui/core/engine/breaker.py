@@ -9,7 +9,9 @@ faults, eight in a row is about one in a hundred million); an outage does at onc
 While open, the job run dispatches nothing and probes the endpoint with growing
 back-off; tasks that failed because of the outage go back to be dispatched again, so
 they are neither failed nor counted. Any HTTP answer to a probe, even 403 or 404,
-means the endpoint is back. An outage longer than the budget pauses the job.
+means the endpoint is back. An outage longer than the budget pauses the job; an
+endpoint that never answered this run (a wrong URL, a server not started) gets
+`NEVER_ANSWERED_BUDGET` seconds at most, so the job pauses naming the error quickly.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from s3batch_tui.core.operations.base import TaskOutcome
 TRIP_AFTER = 8
 PROBE_GROWTH = 2.0
 PROBE_CAP_FACTOR = 30  # the longest wait between probes, in units of the first one
+NEVER_ANSWERED_BUDGET = 10.0
 
 
 def seconds_text(seconds: float) -> str:
@@ -59,6 +62,7 @@ class OutageBreaker:
         self._sleep = sleep
         self.outages = 0
         self.last_fault = ""
+        self.answered = False  # any answer this run: the endpoint exists
         self._run = 0
         self._opened_at: float | None = None
         self._lock = threading.Lock()
@@ -79,6 +83,7 @@ class OutageBreaker:
                     self.outages += 1
             else:
                 self._run = 0
+                self.answered = True
 
     def suspect(self, outcome: TaskOutcome) -> bool:
         """Whether a task that ended with `outcome` should go back rather than fail.
@@ -103,7 +108,7 @@ class OutageBreaker:
         wait = self.first_probe
         while True:
             started = self._opened_at if self._opened_at is not None else self.clock()
-            if self.clock() - started >= self.budget:
+            if self.clock() - started >= self._budget():
                 return "budget"
             announce(f"endpoint unreachable, retrying in {seconds_text(wait)} ({self.last_fault})")
             deadline = self.clock() + wait
@@ -117,6 +122,9 @@ class OutageBreaker:
                 return "closed"
             wait = min(wait * PROBE_GROWTH, self.first_probe * PROBE_CAP_FACTOR)
 
+    def _budget(self) -> float:
+        return self.budget if self.answered else min(self.budget, NEVER_ANSWERED_BUDGET)
+
     def outage_seconds(self) -> float:
         """How long the current outage has lasted (0 when closed)."""
         opened = self._opened_at
@@ -124,6 +132,11 @@ class OutageBreaker:
 
     def budget_text(self) -> str:
         """The pause reason once the budget is spent."""
+        if not self.answered:
+            return (
+                f"endpoint never answered ({self.last_fault}); check the endpoint URL and that the "
+                "server is up, then resume with `job run`"
+            )
         return (
             f"endpoint unreachable for {format_duration(self.outage_seconds())} "
             f"(budget {format_duration(self.budget)}; last error {self.last_fault}); "
