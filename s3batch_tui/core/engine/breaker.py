@@ -62,6 +62,7 @@ class OutageBreaker:
         self._sleep = sleep
         self.outages = 0
         self.last_fault = ""
+        self.last_code = ""
         self.answered = False  # any answer this run: the endpoint exists
         self._run = 0
         self._opened_at: float | None = None
@@ -78,6 +79,7 @@ class OutageBreaker:
             if is_endpoint_fault(outcome):
                 self._run += 1
                 self.last_fault = f"{outcome.error_code}: {outcome.message}"
+                self.last_code = outcome.error_code
                 if self._run >= self.trip_after and self._opened_at is None:
                     self._opened_at = self.clock()
                     self.outages += 1
@@ -110,7 +112,7 @@ class OutageBreaker:
             started = self._opened_at if self._opened_at is not None else self.clock()
             if self.clock() - started >= self._budget():
                 return "budget"
-            announce(f"endpoint unreachable, retrying in {seconds_text(wait)} ({self.last_fault})")
+            announce(f"endpoint unreachable, retrying in {seconds_text(wait)} ({self.last_code})")
             deadline = self.clock() + wait
             while self.clock() < deadline:
                 if should_stop():

@@ -28,16 +28,16 @@ class EndpointHealth:
 
     Args:
         options: the job's LocalOptions (attempts, rate ceiling, outage timing).
-        client: the shared boto3 S3 client.
+        client: makes (or returns) the shared boto3 S3 client, on first use.
         should_stop: True when the job is cancelling or its process is going away.
     """
 
-    def __init__(self, options: LocalOptions, client: Any, should_stop: Callable[[], bool]) -> None:
+    def __init__(self, options: LocalOptions, client: Callable[[], Any], should_stop: Callable[[], bool]) -> None:
         self.breaker = OutageBreaker(options.outage_probe_seconds, options.outage_budget_seconds)
         self.rate = AdaptiveRate(options.max_operations_per_second)
         self.task_policy = RetryPolicy(max_attempts=options.max_attempts, observe=self.observe)
         self.retrying = Retrying(should_stop=should_stop, observe=self.observe)
-        self.client = client
+        self._client = client
         self.probe_bucket: str | None = None
         self._returns: dict[int, int] = {}
         self._published: tuple | None = None
@@ -64,15 +64,15 @@ class EndpointHealth:
 
     def s3(self) -> RetryingClient:
         """The S3 client for non-task calls (manifest, generator, report), retried."""
-        return self.retrying.client(self.client)
+        return self.retrying.client(self._client())
 
     def probe(self) -> bool:
         """Whether the endpoint answers at all (any HTTP answer, even 403 or 404, counts)."""
         try:
             if self.probe_bucket:
-                self.client.head_bucket(Bucket=self.probe_bucket)
+                self._client().head_bucket(Bucket=self.probe_bucket)
             else:
-                self.client.list_buckets()
+                self._client().list_buckets()
         except Exception as exc:  # noqa: BLE001 - the kind of failure is the answer
             return not is_endpoint_fault(outcome_from_exception(exc))
         return True

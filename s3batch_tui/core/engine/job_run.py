@@ -67,7 +67,7 @@ class JobRun:
         self._in_flight_changed = threading.Condition()
         self._next_poll = 0.0
         self._request: str | None = None
-        self.health = EndpointHealth(self.spec.options, engine.clients.client("s3"), self._stopping)
+        self.health = EndpointHealth(self.spec.options, lambda: engine.clients.client("s3"), self._stopping)
         self.feed: Feed | None = None
         self.thread = threading.Thread(target=self._main, name=f"job-{job_id[:8]}", daemon=True)
 
