@@ -67,7 +67,10 @@ class JobRun:
         self._in_flight_changed = threading.Condition()
         self._next_poll = 0.0
         self._request: str | None = None
-        self.health = EndpointHealth(self.spec.options, lambda: engine.clients.client("s3"), self._stopping)
+        # Non-task calls stop retrying only when the process goes away: a cancelled job
+        # still needs its report written.
+        self.health = EndpointHealth(self.spec.options, lambda: engine.clients.client("s3"),
+                                     lambda: self.shutdown_reason is not None)  # fmt: skip
         self.feed: Feed | None = None
         self.thread = threading.Thread(target=self._main, name=f"job-{job_id[:8]}", daemon=True)
 
