@@ -28,7 +28,7 @@ from s3batch_tui.core.operations.base import TaskOutcome
 TRIP_AFTER = 8
 PROBE_GROWTH = 2.0
 PROBE_CAP_FACTOR = 30  # the longest wait between probes, in units of the first one
-NEVER_ANSWERED_BUDGET = 10.0
+NEVER_ANSWERED_BUDGET = 5.0
 
 
 def seconds_text(seconds: float) -> str:
@@ -107,11 +107,13 @@ class OutageBreaker:
         `probe()` is True when the endpoint answered; `should_stop()` is polled every
         `tick` seconds (pause, cancel); `announce(text)` tells the user what happens.
         """
-        wait = self.first_probe
+        growing = self.first_probe
+        started = self._opened_at if self._opened_at is not None else self.clock()
         while True:
-            started = self._opened_at if self._opened_at is not None else self.clock()
-            if self.clock() - started >= self._budget():
+            left = self._budget() - (self.clock() - started)
+            if left <= 0:
                 return "budget"
+            wait = min(growing, left)  # the last probe comes when the budget ends, not after
             announce(f"endpoint unreachable, retrying in {seconds_text(wait)} ({self.last_code})")
             deadline = self.clock() + wait
             while self.clock() < deadline:
@@ -122,7 +124,7 @@ class OutageBreaker:
                 with self._lock:
                     self._opened_at, self._run = None, 0
                 return "closed"
-            wait = min(wait * PROBE_GROWTH, self.first_probe * PROBE_CAP_FACTOR)
+            growing = min(growing * PROBE_GROWTH, self.first_probe * PROBE_CAP_FACTOR)
 
     def _budget(self) -> float:
         return self.budget if self.answered else min(self.budget, NEVER_ANSWERED_BUDGET)
