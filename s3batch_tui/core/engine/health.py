@@ -117,5 +117,7 @@ class EndpointHealth:
             publish(text, True)
 
         result = self.breaker.wait_for_endpoint(self.probe, stopping, announce)
-        publish(None, True)
+        self._announced = None
+        if result == "closed":
+            publish(None, True)  # back to full speed: the reason goes
         return "budget" if result == "budget" else seen[0]
