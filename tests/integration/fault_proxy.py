@@ -163,7 +163,9 @@ class FaultProxy:
                 if fault:
                     self.counts[fault] += 1
                 if fault in _ERROR_BODIES:
-                    conn.sendall(_error_response(*_ERROR_BODIES[fault]))
+                    answer = _error_response(*_ERROR_BODIES[fault])
+                    # A HEAD answer has no body (its length still shows), as S3's own.
+                    conn.sendall(answer.split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n" if method == b"HEAD" else answer)
                     continue
                 if fault == "reset_before":
                     return _reset(conn)

@@ -58,3 +58,22 @@ def test_an_outage_refuses_connections_then_ends(seaweed, fault_proxy, bucket):
     assert time.monotonic() - started < 1.0
     time.sleep(1.3)
     assert client.head_object(Bucket=bucket, Key="a")["ContentLength"] == 1
+
+
+def test_latency_and_a_seeded_mix(seaweed, fault_proxy, bucket):
+    client = _client(seaweed, fault_proxy)
+    client.put_object(Bucket=bucket, Key="a", Body=b"x")
+    fault_proxy.latency(0.3)
+    started = time.monotonic()
+    client.head_object(Bucket=bucket, Key="a")
+    assert time.monotonic() - started >= 0.3
+    fault_proxy.clear()
+    fault_proxy.mix(0.5, ("slowdown", "internal"))
+    errors = 0
+    for _ in range(40):
+        try:
+            client.head_object(Bucket=bucket, Key="a")
+        except ClientError:
+            errors += 1
+    assert errors == fault_proxy.counts["slowdown"] + fault_proxy.counts["internal"]
+    assert 8 <= errors <= 32
