@@ -68,6 +68,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         f"  Priority:    {record.priority}",
         f"  Tasks:       {total} total, {record.succeeded} succeeded, {record.failed} failed",
         f"  Active for:  {format_duration(record.active_seconds)}",
+        *_runtime_lines(record.runtime),
         f"  Created:     {job['CreationTime']}",
     ]
     if record.terminated_at:
@@ -83,6 +84,21 @@ def cmd_show(args: argparse.Namespace) -> int:
     lines += [f"    {iso(at)}  {status}" + (f"  {reason}" if reason else "") for status, at, reason in ctx.store.history(record.id)]
     print("\n".join(lines))
     return EXIT_OK
+
+
+def _runtime_lines(runtime: dict | None) -> list[str]:
+    """The live rate and outage of a running job (empty when no runner publishes any)."""
+    if not runtime:
+        return []
+    ceiling = runtime.get("RateCeiling")
+    rate = runtime.get("EffectiveRate")
+    line = f"  Rate limit:  {f'{rate:,.0f}/s' if rate else 'none'}, ceiling {f'{ceiling:g}/s' if ceiling else 'none'}"
+    if runtime.get("RateCuts"):
+        line += f", lowered {runtime['RateCuts']} time(s) after SlowDown"
+    lines = [line]
+    if "OutageSeconds" in runtime:
+        lines.append(f"  Outage:      endpoint unreachable for {format_duration(runtime['OutageSeconds'])}")
+    return lines
 
 
 def _manifest_from_location(args: argparse.Namespace, ctx: Context) -> Manifest:

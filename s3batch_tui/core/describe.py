@@ -111,6 +111,7 @@ def describe_job(
         "SkippedManifestRows": record.skipped_rows,
         "LocalOptions": spec.get("LocalOptions"),
         "StatusUpdateReason": record.status_reason if cap(record.status_reason) != record.status_reason else None,
+        "Runtime": record.runtime,  # while a runner has it: EffectiveRate, RateCeiling, RateCuts, Outages
     }
     if store is not None:
         local["StatusHistory"] = [

@@ -38,10 +38,12 @@ TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
     S.NEW: frozenset({S.PREPARING, S.CANCELLING, S.FAILING}),
     S.PREPARING: frozenset({S.SUSPENDED, S.READY, S.FAILING, S.CANCELLING, S.PAUSED}),
     S.SUSPENDED: frozenset({S.READY, S.CANCELLING, S.FAILING}),
-    S.READY: frozenset({S.PREPARING, S.ACTIVE, S.CANCELLING, S.PAUSED, S.PAUSING, S.FAILING}),
+    S.READY: frozenset({S.PREPARING, S.ACTIVE, S.COMPLETING, S.CANCELLING, S.PAUSED, S.PAUSING, S.FAILING}),
     S.ACTIVE: frozenset({S.PAUSING, S.PAUSED, S.COMPLETING, S.CANCELLING, S.FAILING}),
     S.PAUSING: frozenset({S.PAUSED, S.CANCELLING, S.ACTIVE}),
-    S.PAUSED: frozenset({S.READY, S.PREPARING, S.ACTIVE, S.CANCELLING, S.FAILING}),
+    # Paused (or Ready, once resumed) -> Completing: a job whose report could not be
+    # written finishes on resume, without going Active again.
+    S.PAUSED: frozenset({S.READY, S.PREPARING, S.ACTIVE, S.COMPLETING, S.CANCELLING, S.FAILING}),
     S.COMPLETING: frozenset({S.COMPLETE, S.FAILING, S.PAUSED}),
     S.CANCELLING: frozenset({S.CANCELLED, S.FAILING, S.PAUSED}),
     S.FAILING: frozenset({S.FAILED, S.PAUSED}),

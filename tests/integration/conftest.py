@@ -54,3 +54,22 @@ def make_job(tmp_path, s3, bucket):
         return path, keys
 
     return make
+
+
+@pytest.fixture
+def fault_proxy(seaweed):
+    """A fault-injecting proxy in front of SeaweedFS (fresh per test, stopped after it)."""
+    from tests.integration.fault_proxy import FaultProxy
+
+    proxy = FaultProxy(seaweed.endpoint_url, max_lifetime=600)
+    yield proxy
+    proxy.stop()
+
+
+@pytest.fixture
+def proxy_env(seaweed, fault_proxy, monkeypatch):
+    """Point the AWS SDK (our CLI and engine) at SeaweedFS through the fault proxy."""
+    for name, value in seaweed.env().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", fault_proxy.url)
+    return fault_proxy

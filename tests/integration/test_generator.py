@@ -15,6 +15,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
+from s3batch_tui.core.engine.retrying import Retrying
 from s3batch_tui.core.errors import InputError, ManifestError
 from tests.integration.tiny_http import ScriptedHandler, serve
 from s3batch_tui.core.manifest.csv_source import CsvManifest
@@ -324,7 +325,7 @@ def test_a_throttled_listing_is_retried(tmp_path):
         config = Config(retries={"total_max_attempts": 1}, s3={"addressing_style": "path"})
         s3 = boto3.client("s3", endpoint_url=url, region_name="us-east-1",
                           aws_access_key_id="x", aws_secret_access_key="y", config=config)  # fmt: skip
-        result = generate_manifest(generator("bkt"), s3, tmp_path / "m.csv", "j")
+        result = generate_manifest(generator("bkt"), Retrying().client(s3), tmp_path / "m.csv", "j")
     assert handler.received == 2
     assert (result.total_tasks, (tmp_path / "m.csv").read_text()) == (1, "bkt,k\n")
 

@@ -12,12 +12,13 @@ import hashlib
 import logging
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
-from s3batch_tui.core.engine.ratelimit import RateLimiter
+from s3batch_tui.core.engine.feed import Feed
+from s3batch_tui.core.engine.health import EndpointHealth
 from s3batch_tui.core.engine.retry import RetryPolicy, outcome_from_exception
+from s3batch_tui.core.engine.retrying import TransientError
 from s3batch_tui.core.engine.tally import Tally
 from s3batch_tui.core.errors import InputError
 from s3batch_tui.core.expiry import EXPIRE_REQUEST, expiry_reason
@@ -38,18 +39,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CONTROL_POLL_SECONDS = 0.25
-
-
-def _batches(entries: Iterator[ManifestEntry], size: int) -> Iterator[list[ManifestEntry]]:
-    """Consecutive entries in lists of at most `size` (a rate limit counts calls, not objects)."""
-    batch: list[ManifestEntry] = []
-    for entry in entries:
-        batch.append(entry)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+REPORT_NOT_WRITTEN = "report not written"
+_FINISHING = {S.COMPLETING: S.COMPLETE, S.CANCELLING: S.CANCELLED, S.FAILING: S.FAILED}
 
 
 class StopRun(Exception):
@@ -78,6 +69,11 @@ class JobRun:
         self._in_flight_changed = threading.Condition()
         self._next_poll = 0.0
         self._request: str | None = None
+        # Non-task calls stop retrying only when the process goes away: a cancelled job
+        # still needs its report written.
+        self.health = EndpointHealth(self.spec.options, lambda: engine.clients.client("s3"),
+                                     lambda: self.shutdown_reason is not None)  # fmt: skip
+        self.feed: Feed | None = None
         self.thread = threading.Thread(target=self._main, name=f"job-{job_id[:8]}", daemon=True)
 
     # --- called from other threads ----------------------------------------------------
@@ -118,6 +114,9 @@ class JobRun:
         request = self._take_request()  # a request left while no runner held the job
         if status == S.CANCELLING or request == "cancel":
             return self._finish(S.CANCELLED)
+        unfinished = self._unfinished_ending(status)
+        if unfinished is not None:
+            return self._finish(unfinished, self.store.get(self.job_id).failure_reasons or None)
         if status == S.SUSPENDED and request == "confirm":
             self._set(S.READY)
             status = S.READY
@@ -133,6 +132,27 @@ class JobRun:
                 return self._finish(outcome)
             if not self._wait_while_paused():
                 return
+
+    def _unfinished_ending(self, status: S) -> S | None:
+        """The terminal status a paused job was reaching when its finish stopped (report or runner).
+
+        History ends `Completing|Cancelling|Failing → Paused`, maybe followed by `Ready`
+        (a resume while no runner held it).
+        """
+        if status not in (S.PAUSED, S.READY):
+            return None
+        history = [entry[0] for entry in self.store.history(self.job_id)]
+        while history and history[-1] == S.READY:
+            history.pop()
+        if len(history) < 2 or history[-1] != S.PAUSED:
+            return None
+        return _FINISHING.get(history[-2])
+
+    def _pause_and_stop(self, reason: str) -> None:
+        """Pause for a reason outside the job (endpoint down, report not written) and end this run."""
+        self.shutdown_reason = reason
+        self._set(S.PAUSED, reason)
+        raise StopRun
 
     def _set(self, status: S, reason: str | None = None, failure_reasons=None) -> None:
         old = self.store.get(self.job_id).status
@@ -150,8 +170,10 @@ class JobRun:
         try:
             self._build_operation()
             generated = self._generate_manifest() if self.spec.manifest_generator else None
-            source = open_manifest(self._manifest(), self.engine.clients.client("s3"))
+            source = open_manifest(self._manifest(), self.health.s3())
             summary = source.validate(should_stop=self._preparing_interrupted)
+        except TransientError as exc:
+            self._pause_and_stop(f"endpoint trouble while preparing, job paused: {exc}; resume with `job run`")
         except InputError as exc:
             self._set(S.FAILED, str(exc), [{"FailureCode": exc.code, "FailureReason": str(exc)}])
             return False
@@ -195,7 +217,7 @@ class JobRun:
     def _generate_manifest(self):
         """List the source bucket once, into a local CSV that the run (and a resume) reads."""
         generator = self.spec.manifest_generator.s3_job_manifest_generator
-        return generate_manifest(generator, self.engine.clients.client("s3"), self._generated_path, self.job_id)
+        return generate_manifest(generator, self.health.s3(), self._generated_path, self.job_id)
 
     def _manifest(self) -> Manifest:
         """The manifest the tasks come from: the job's own, or the one generated for it."""
@@ -234,32 +256,68 @@ class JobRun:
         try:
             operation = self._build_operation()
             entries = self._open_entries()
+        except TransientError as exc:
+            self._pause_and_stop(f"endpoint trouble reading the manifest, job paused: {exc}; resume with `job run`")
         except InputError as exc:
             self.failure_reason = str(exc)
             return S.FAILED
         self._set(S.ACTIVE)
         self.tally.start_active()
-        rate = self.spec.options.max_operations_per_second
-        limiter = RateLimiter(rate) if rate else None
-        retry = RetryPolicy(max_attempts=self.spec.options.max_attempts)
+        retry = self.health.task_policy
         batch_size = operation.batch_size if is_batch(operation) else 1
         execute = self._execute_batch if is_batch(operation) else self._execute
+        self.feed = Feed(entries, self.tally.is_done, batch_size, lambda: self._in_flight == 0)
         try:
-            for batch in _batches((e for e in entries if not self.tally.is_done(e.ordinal)), batch_size):
+            for batch in self.feed:
                 stop = self._check_controls()
-                while stop is None and limiter is not None and not limiter.wait():
+                if batch is None:  # only tasks in flight, which may yet come back
+                    with self._in_flight_changed:
+                        self._in_flight_changed.wait(CONTROL_POLL_SECONDS)
+                    if stop is None:
+                        continue
+                while stop is None and self.health.breaker.is_open:
+                    stop = self._ride_out_outage()
+                while stop is None and not self.health.rate.wait():
                     stop = self._check_controls()
                 while stop is None and not self.engine.window.acquire(self.priority, timeout=CONTROL_POLL_SECONDS):
                     stop = self._check_controls(force=True)
                 if stop is not None:
                     return self._drain(stop)
+                self.health.probe_bucket = batch[0].bucket
                 with self._in_flight_changed:
                     self._in_flight += len(batch)
                 self.engine.pool.submit(execute, operation, retry, batch if batch_size > 1 else batch[0])
+        except TransientError as exc:  # the manifest stream could not be read on
+            self.shutdown_reason = f"endpoint trouble reading the manifest, job paused: {exc}; resume with `job run`"
+            return self._drain("paused")
         except InputError as exc:  # the manifest changed or vanished mid-run
             self.failure_reason = str(exc)
             return self._drain(S.FAILED)
         return self._drain(S.COMPLETE)
+
+    def _ride_out_outage(self) -> S | str | None:
+        """Dispatch nothing while the endpoint is down; pause once the outage budget is spent."""
+        stop = self.health.ride_out_outage(self._check_controls, self._publish)
+        if stop == "budget":
+            self.shutdown_reason = self.health.breaker.budget_text()
+            return "paused"
+        return stop
+
+    def _publish(self, reason: str | None = None, announce: bool = False) -> None:
+        """Store the live state (rate, outage) when it changed, for `job show` and the TUI."""
+        state = self.health.live_state(reason, force=announce)
+        if state is None:
+            return
+        runtime, reason = state
+
+        def write() -> None:
+            self.store.set_runtime(self.job_id, runtime)
+            if self.store.get(self.job_id).status == S.ACTIVE:
+                self.store.set_status(self.job_id, S.ACTIVE, reason)
+
+        self.engine.recorder.call(write).result()
+        if announce:  # the progress line shows it
+            self.engine.status_changed(self.job_id, S.ACTIVE, S.ACTIVE, reason)
 
     def _open_entries(self):
         manifest = self._manifest()
@@ -276,29 +334,41 @@ class JobRun:
                     f"the manifest changed since the job was prepared (SHA-256 {digest}, "
                     f"expected {identity['sha256']})", str(path), "ManifestChanged",
                 )  # fmt: skip
-        source = open_manifest(manifest, self.engine.clients.client("s3"))
+        source = open_manifest(manifest, self.health.s3())
         start = self.tally.resume_point
         return source.entries(start=start[1], start_ordinal=start[0]) if start else source.entries()
 
     def _execute(self, operation, retry: RetryPolicy, entry: ManifestEntry) -> None:
         try:
-            outcome, _attempts = retry.execute(operation, entry, should_stop=self._stopping)
+            outcome, _attempts = retry.execute(operation, entry, should_stop=self._task_stopping)
         except BaseException as exc:  # never lose a task: whatever happened is its outcome
             outcome = outcome_from_exception(exc)
-        self.engine.recorder.record(self, entry, outcome)
+        self._record(entry, outcome)
         self.engine.window.release()
 
     def _execute_batch(self, operation, retry: RetryPolicy, batch: list[ManifestEntry]) -> None:
         try:
-            outcomes = retry.execute_batch(operation, batch, should_stop=self._stopping)
+            outcomes = retry.execute_batch(operation, batch, should_stop=self._task_stopping)
         except BaseException as exc:  # never lose a task: whatever happened is its outcome
             outcomes = [outcome_from_exception(exc)] * len(batch)
         for entry, outcome in zip(batch, outcomes, strict=True):
-            self.engine.recorder.record(self, entry, outcome)
+            self._record(entry, outcome)
         self.engine.window.release()
+
+    def _record(self, entry: ManifestEntry, outcome) -> None:
+        """Record an outcome, or hand the task back when transient faults (not the object) failed it."""
+        if not outcome.succeeded and self.feed is not None and self.health.hand_back(entry.ordinal, outcome):
+            self.feed.give_back([entry])
+            self.task_finished()
+            return
+        self.engine.recorder.record(self, entry, outcome)
 
     def _stopping(self) -> bool:
         return self._request == "cancel" or self.shutdown_reason is not None
+
+    def _task_stopping(self) -> bool:
+        """No further attempt: the job is stopping, or the endpoint is down (the task comes back)."""
+        return self._stopping() or self.health.breaker.is_open
 
     def _check_controls(self, force: bool = False) -> S | str | None:
         """What should stop dispatching now: a status to end in, "paused", or None."""
@@ -310,6 +380,7 @@ class JobRun:
         if not force and now < self._next_poll:
             return None
         self._next_poll = now + CONTROL_POLL_SECONDS
+        self._publish()
         request = self._take_request()
         if request == "cancel":
             return S.CANCELLED
@@ -336,6 +407,8 @@ class JobRun:
             ending = S.FAILED  # the last tasks in flight crossed the failure threshold
         self.tally.stop_active()
         self.engine.recorder.call(self._final_checkpoint).result()
+        self.health.forget_published()
+        self.engine.recorder.call(lambda: self.store.set_runtime(self.job_id, None)).result()
         if ending == "paused":
             self._set(S.PAUSED, self.shutdown_reason or "paused by the user")
         return ending
@@ -367,28 +440,34 @@ class JobRun:
 
     # --- the end --------------------------------------------------------------------------
 
-    def _finish(self, ending: S) -> None:
-        """Write the report (if any task ran) and reach the terminal status."""
+    def _finish(self, ending: S, reasons: list[dict[str, str]] | None = None) -> None:
+        """Write the report (if any task ran) and reach the terminal status.
+
+        A report that cannot be written (after retries) leaves the job Paused with the
+        reason, not terminal: `job run` later writes it from the staging files and ends
+        the job as it was ending, without running any task again.
+        """
         transitional = {S.COMPLETE: S.COMPLETING, S.CANCELLED: S.CANCELLING, S.FAILED: S.FAILING}
         current = self.store.get(self.job_id).status
         if current != transitional[ending] and current not in (S.NEW, S.SUSPENDED):
             self._set(transitional[ending])
-        reasons = None
-        if ending == S.FAILED:
+        if ending == S.FAILED and reasons is None:
             reason = self.failure_reason or "the job failed"
             code = "FailureThresholdExceeded" if self.tally.threshold_exceeded(self.threshold) else "JobFailed"
             reasons = [{"FailureCode": code, "FailureReason": reason}]
         try:
             self._write_report()
-        except Exception as exc:
-            message = f"the completion report could not be written: {exc}"
-            reasons = (reasons or []) + [{"FailureCode": "ReportWriteFailed", "FailureReason": message}]
-            ending = S.FAILED
+        except Exception as exc:  # noqa: BLE001 - whatever stopped it, the job must stay resumable
+            log.warning("job %s: report not written: %s", self.job_id, exc)
+            self.shutdown_reason = f"{REPORT_NOT_WRITTEN}: {exc}; resume with `job run` to write it"
+            self._set(S.PAUSED, self.shutdown_reason, reasons)
+            raise StopRun from None
+        self.engine.recorder.call(lambda: self.store.set_runtime(self.job_id, None)).result()
         self._set(ending, reasons[0]["FailureReason"] if reasons else None, reasons)
 
     def _write_report(self) -> None:
         if not self.spec.report.enabled or self.tally.done == 0:
             return
         self.staging.flush()
-        location = write_report(self.job_id, self.spec.report, self.staging, self.engine.clients.client("s3"))
+        location = write_report(self.job_id, self.spec.report, self.staging, self.health.s3())
         self.engine.recorder.call(lambda: self.store.set_report_location(self.job_id, location)).result()

@@ -54,6 +54,8 @@ def outcome_from_exception(exc: BaseException) -> TaskOutcome:
     no HTTP status (0) and is retryable; anything else is a bug in an operation: the
     task fails (code = the exception's class name), not the job, and is not retried.
     """
+    if isinstance(getattr(exc, "outcome", None), TaskOutcome):  # a TransientError from retried steps
+        return exc.outcome
     if isinstance(exc, ClientError):
         response = exc.response or {}
         error = response.get("Error") or {}
@@ -71,6 +73,8 @@ class RetryPolicy:
     The wait before retry n (n = 0 for the first retry) is uniform in
     [0, min(max_delay, base_delay * 2**n)). `sleep` and `random` are injectable; an
     engine can pass `sleep=stop_event.wait` so that cancelling cuts a wait short.
+    `observe` is called after every attempt with its outcome (the job's outage breaker
+    and adaptive rate watch the endpoint's health through it).
     """
 
     def __init__(
@@ -80,6 +84,7 @@ class RetryPolicy:
         max_delay: float = 5.0,
         sleep: Callable[[float], object] = time.sleep,
         random: Callable[[], float] = _random.random,
+        observe: Callable[[TaskOutcome], object] | None = None,
     ) -> None:
         if max_attempts < 1:
             raise ValueError(f"max_attempts must be at least 1, got {max_attempts}")
@@ -88,6 +93,7 @@ class RetryPolicy:
         self.max_delay = max_delay
         self._sleep = sleep
         self._random = random
+        self._observe = observe
 
     def delay(self, retry: int) -> float:
         """Seconds to wait before retry number `retry` (0-based)."""
@@ -118,6 +124,8 @@ class RetryPolicy:
                 outcome = operation.run(entry)
             except Exception as exc:  # noqa: BLE001 - errors are values: one task fails, not the job
                 outcome = outcome_from_exception(exc)
+            if self._observe is not None:
+                self._observe(outcome)
             if outcome.succeeded or not outcome.retryable or attempts >= self.max_attempts:
                 return outcome, attempts
             if should_stop is not None and should_stop():
@@ -152,6 +160,8 @@ class RetryPolicy:
                 bug = TaskOutcome(False, NO_HTTP_STATUS, "InternalError",
                                   f"{operation.name} returned {len(results)} outcomes for {len(batch)} objects")
                 results = [bug] * len(batch)  # fmt: skip
+            if self._observe is not None and results:
+                self._observe(results[0])  # one call: one observation
             for index, outcome in zip(pending, results, strict=True):
                 outcomes[index] = outcome
             pending = [i for i in pending if outcomes[i].retryable and not outcomes[i].succeeded]

@@ -12,7 +12,7 @@ so when either is given every object that passes the other filters gets one Head
 (`HEAD_WORKERS` at a time). An SSE-C object answers HEAD without its key with 400: that
 400 is how SSE-C shows (its replication status is then unknown and matches nothing).
 `EligibleForReplication` needs the bucket's replication rules as AWS evaluates them:
-refused. Throttling, 5xx and connection errors are retried (RetryPolicy's back-off).
+refused. Throttling, 5xx and connection errors are retried by the engine's RetryingClient.
 
 **Decision:** a generator that matches no object is an error (ManifestError
 `EmptyManifest`), as an empty CSV manifest is: the job fails in Preparing saying so.
@@ -26,7 +26,6 @@ it is also written to `ManifestOutputLocation` in S3 Inventory layout (see
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -37,7 +36,7 @@ from urllib.parse import quote_plus
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from s3batch_tui.core.engine.retry import RetryPolicy, outcome_from_exception
+from s3batch_tui.core.engine.retry import outcome_from_exception
 from s3batch_tui.core.errors import InputError, ManifestError
 from s3batch_tui.core.manifest.generator_output import WHERE, write_manifest_output
 from s3batch_tui.core.spec import (
@@ -257,18 +256,17 @@ def _utc(moment: datetime | None) -> datetime | None:
 
 
 def _call(what: str, request: Callable[..., dict[str, Any]], **params: Any) -> dict[str, Any]:
-    """`request(**params)`, retried like a task; a lasting failure is a ManifestError naming `what`."""
-    policy = RetryPolicy()
-    for attempt in range(policy.max_attempts):
-        try:
-            return request(**params)
-        except (ClientError, BotoCoreError) as exc:
-            outcome = outcome_from_exception(exc)
-            if not outcome.retryable or attempt + 1 == policy.max_attempts:
-                raise ManifestError(f"{what} failed: {outcome.error_code}: {outcome.message}", WHERE,
-                                    code=outcome.error_code or "ManifestError") from None  # fmt: skip
-            time.sleep(policy.delay(attempt))
-    raise AssertionError("unreachable")
+    """`request(**params)`; an S3 error is a ManifestError naming `what`.
+
+    Transient faults are retried by the client the engine passes (a `RetryingClient`);
+    one that outlasts the retries is not caught here: the job pauses, it does not fail.
+    """
+    try:
+        return request(**params)
+    except (ClientError, BotoCoreError) as exc:
+        outcome = outcome_from_exception(exc)
+        raise ManifestError(f"{what} failed: {outcome.error_code}: {outcome.message}", WHERE,
+                            code=outcome.error_code or "ManifestError") from None  # fmt: skip
 
 
 def _pages(client: Any, bucket: str, prefixes: tuple[str, ...], owner: dict[str, str]) -> Iterator[list[dict]]:

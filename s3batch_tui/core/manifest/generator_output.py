@@ -103,8 +103,8 @@ class _S3Target:
             self.extra |= {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": encryption["SSEKMS"]["KeyId"]}
 
     def put_file(self, key: str, path: Path, content_type: str) -> None:
-        with path.open("rb") as body:  # streamed, in parts when large
-            self.client.upload_fileobj(body, self.bucket, key, ExtraArgs={"ContentType": content_type, **self.extra})
+        # Streamed, in parts when large; by name so that a retried upload starts from the top.
+        self.client.upload_file(str(path), self.bucket, key, ExtraArgs={"ContentType": content_type, **self.extra})
 
     def put_bytes(self, key: str, body: bytes, content_type: str) -> tuple[str, str]:
         response = self.client.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type, **self.extra)

@@ -3,13 +3,15 @@
 An S3 manifest is checked against its expected ETag (quotes ignored) and read at its
 `ObjectVersionId` when one is given; a local manifest is hashed (SHA-256) while it is
 read, so the identity recorded with a job costs no second pass. Both can be opened at
-a byte offset (S3: a Range GET, local: a seek) to resume reading mid-file.
+a byte offset (S3: a Range GET, local: a seek) to resume reading mid-file. An S3 read
+cut mid-stream (connection reset) goes on with a Range GET from the byte reached,
+pinned to the ETag already read (IfMatch), so no byte is read twice or skipped.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -20,6 +22,7 @@ from s3batch_tui.core.manifest.entry import ManifestIdentity
 from s3batch_tui.core.spec import S3_ARN_PREFIX, ManifestLocation, is_local_uri, local_path
 
 CHUNK_SIZE = 1 << 20
+MAX_RESUMES_PER_READ = 5
 
 
 class ByteStream:
@@ -40,8 +43,12 @@ class ByteStream:
         digest: str | None = None,
         etag: str | None = None,
         version_id: str | None = None,
+        reopen: Callable[[int], Any] | None = None,
+        offset: int = 0,
     ) -> None:
         self._raw = raw
+        self._reopen = reopen  # S3: a fresh body from an absolute byte position
+        self._offset = offset
         # Integrity checks, not security: MD5 must work on FIPS builds too.
         self._hash = hashlib.new(digest, usedforsecurity=False) if digest else None
         self.name = name
@@ -50,11 +57,21 @@ class ByteStream:
         self.size = 0
 
     def read(self, size: int = CHUNK_SIZE) -> bytes:
-        """Up to `size` bytes; b"" at the end. Transport failures become ManifestError."""
-        try:
-            data = self._raw.read(size)
-        except (BotoCoreError, OSError) as exc:
-            raise ManifestError(f"reading failed: {exc}", self.name) from None
+        """Up to `size` bytes; b"" at the end. Transport failures become ManifestError.
+
+        A cut S3 stream is reopened where it stopped (a few times per read at most).
+        """
+        resumes = 0
+        while True:
+            try:
+                data = self._raw.read(size)
+                break
+            except (BotoCoreError, OSError) as exc:
+                if self._reopen is None or resumes == MAX_RESUMES_PER_READ:
+                    raise ManifestError(f"reading failed: {exc}", self.name) from None
+            resumes += 1
+            self.close()
+            self._raw = self._reopen(self._offset + self.size)
         if self._hash is not None:
             self._hash.update(data)
         self.size += len(data)
@@ -76,7 +93,10 @@ class ByteStream:
 
     def close(self) -> None:
         """Release the file or the HTTP connection."""
-        self._raw.close()
+        try:
+            self._raw.close()
+        except (BotoCoreError, OSError):
+            pass  # a connection already cut has nothing left to release
 
     def __enter__(self) -> ByteStream:
         return self
@@ -152,7 +172,18 @@ def open_s3(
             name,
             code="ManifestETagMismatch",
         )
-    return ByteStream(body, name, digest=digest, etag=actual, version_id=response.get("VersionId"))
+    pinned = params | {"IfMatch": response.get("ETag") or actual}
+
+    def reopen(position: int) -> Any:
+        try:
+            return client.get_object(Range=f"bytes={position}-", **pinned)["Body"]
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "InvalidRange":
+                return _Empty()  # cut right at the end: nothing was left to read
+            raise _describe_client_error(exc, name, bucket, key, version_id) from None
+
+    return ByteStream(body, name, digest=digest, etag=actual, version_id=response.get("VersionId"),
+                      reopen=reopen, offset=offset)  # fmt: skip
 
 
 def _get_range(client: Any, params: dict[str, Any], offset: int) -> dict[str, Any]:

@@ -70,7 +70,8 @@ class PutObjectCopyOperation:
         self._payer = arguments.payer
         self._threshold = options.multipart_copy_threshold_bytes
         self._head_first = self._threshold < COPY_OBJECT_MAX_BYTES
-        self._multipart = MultipartCopy(context.s3, arguments, options.multipart_copy_part_size_bytes)
+        self._multipart = MultipartCopy(context.s3, arguments, options.multipart_copy_part_size_bytes,
+                                        options.max_attempts)  # fmt: skip
 
     def run(self, entry: ManifestEntry) -> TaskOutcome:
         """Copy the entry's object; the destination bucket defaults to the source's."""

@@ -26,6 +26,8 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from s3batch_tui.core.engine.retry import RetryPolicy
+from s3batch_tui.core.engine.retrying import Retrying
 from s3batch_tui.core.operations.base import TaskOutcome
 from s3batch_tui.core.operations.copy_args import CopyArguments, tagging_header
 
@@ -59,8 +61,12 @@ def _source_changed(exc: ClientError) -> bool:
 class MultipartCopy:
     """Copies one object in parts with the job's arguments; `copy` is thread-safe."""
 
-    def __init__(self, s3: Any, arguments: CopyArguments, part_size: int) -> None:
+    def __init__(self, s3: Any, arguments: CopyArguments, part_size: int, attempts: int = 5) -> None:
         self._s3 = s3
+        # Each part is retried on its own (re-copying a part number replaces it), so a
+        # reset late in a huge copy does not start it over; creating and completing the
+        # upload are retried with the whole task, since repeating them alone is unsafe.
+        self._parts = Retrying(RetryPolicy(max_attempts=attempts)).client(s3)
         self._args = arguments
         self._part_size = part_size
 
@@ -99,7 +105,7 @@ class MultipartCopy:
                 pinned = number > 1 or not self._args.conditions
                 conditions = {"CopySourceIfMatch": head["ETag"]} if pinned else self._args.conditions
                 try:
-                    result = self._s3.upload_part_copy(
+                    result = self._parts.upload_part_copy(
                         **target, PartNumber=number, CopySource=source, CopySourceRange=f"bytes={first}-{last}",
                         **conditions, **self._args.payer,
                     )["CopyPartResult"]  # fmt: skip

@@ -115,7 +115,7 @@ def _md5_of(path: Path) -> str:
 
 
 class _S3Destination:
-    """Uploads to a bucket; big CSVs go up in parts (upload_fileobj), streamed from disk."""
+    """Uploads to a bucket; big CSVs go up in parts (upload_file), streamed from disk."""
 
     def __init__(self, client: Any, bucket: str, expected_owner: str | None) -> None:
         self.client = client
@@ -124,8 +124,8 @@ class _S3Destination:
 
     def put_file(self, key: str, path: Path, content_type: str) -> str:
         checksum = _md5_of(path)
-        with path.open("rb") as body:
-            self.client.upload_fileobj(body, self.name, key, ExtraArgs={"ContentType": content_type, **self._owner})
+        # By file name, not file object: a retried upload reads the file again from the top.
+        self.client.upload_file(str(path), self.name, key, ExtraArgs={"ContentType": content_type, **self._owner})
         return checksum
 
     def put_bytes(self, key: str, body: bytes, content_type: str) -> str:

@@ -77,6 +77,10 @@ class LocalOptions(AwsModel):
     """S3PutObjectCopy: objects larger than this are copied in parts (UploadPartCopy)."""
     multipart_copy_part_size_bytes: int = Field(default=512 * MIB, ge=5 * MIB, le=5 * GIB)
     """S3PutObjectCopy: size of each part of a multipart copy (enlarged past 10,000 parts)."""
+    outage_budget_seconds: float = Field(default=600.0, ge=0)
+    """How long the endpoint may stay unreachable before the job pauses (resume with `job run`)."""
+    outage_probe_seconds: float = Field(default=1.0, gt=0, le=60)
+    """Wait before the first probe of an unreachable endpoint; each next wait doubles (up to 30x)."""
 
 
 class JobSpec(AwsModel):

@@ -77,6 +77,8 @@ class JobRecord:
     client_token: str | None = None
     body_hash: str | None = None
     suspended_at: float | None = None
+    runtime: dict[str, Any] | None = None
+    """What the runner publishes while it runs: `effective_rate`, `rate_ceiling`, `outage`."""
     spec: JobSpec = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -91,7 +93,7 @@ class JobRecord:
         )  # fmt: skip
 
 
-_JSON_COLUMNS = {"failure_reasons", "manifest_identity", "done_above", "resume_point", "staging_lengths"}
+_JSON_COLUMNS = {"runtime", "failure_reasons", "manifest_identity", "done_above", "resume_point", "staging_lengths"}
 
 
 def record_from_row(row: sqlite3.Row) -> JobRecord:

@@ -60,4 +60,6 @@ MIGRATIONS: list[str] = [
     ALTER TABLE jobs ADD COLUMN suspended_at REAL;
     CREATE UNIQUE INDEX jobs_client_token ON jobs(client_token) WHERE client_token IS NOT NULL
     """,
+    # 3: what a runner publishes while it runs (effective rate, outage), as JSON.
+    "ALTER TABLE jobs ADD COLUMN runtime TEXT;",
 ]

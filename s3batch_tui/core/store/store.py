@@ -227,6 +227,12 @@ class Store:
                 (total_tasks, json.dumps(identity), skipped_rows, self.clock(), job_id),
             )
 
+    def set_runtime(self, job_id: str, runtime: dict[str, Any] | None) -> None:
+        """Publish the runner's live state (None clears it when the run ends)."""
+        with self._write() as db:
+            db.execute("UPDATE jobs SET runtime = ? WHERE id = ?",
+                       (None if runtime is None else json.dumps(runtime), job_id))  # fmt: skip
+
     def set_report_location(self, job_id: str, location: str | None) -> None:
         """Where the completion report was written."""
         with self._write() as db:

@@ -72,10 +72,21 @@ def job_row(record: JobRecord, rate: float, marked: bool, colours: dict[str, str
         status=Text(record.status.value, style=f"bold {colour}" if colour else "bold"),
         progress=progress_bar(done, record.total_tasks),
         counts=f"{format_compact(record.succeeded)}/{format_compact(record.failed)}/{format_compact(record.total_tasks)}",
-        rate=f"{rate:,.0f}/s {format_duration(eta_seconds(record.total_tasks, done, rate))}" if running and rate > 0 else "",
+        rate=_rate_cell(record, rate, done) if running else "",
         priority=str(record.priority),
         created=time.strftime("%m-%d %H:%M", time.localtime(record.created_at)),
     )
+
+
+def _rate_cell(record: JobRecord, rate: float, done: int) -> str:
+    """Tasks per second and ETA; "unreachable" during an outage; ⇣ while SlowDown holds the rate down."""
+    runtime = record.runtime or {}
+    if "OutageSeconds" in runtime:
+        return f"unreachable {format_duration(runtime['OutageSeconds'])}"
+    if rate <= 0:
+        return ""
+    lowered = "⇣" if runtime.get("RateCuts") and (record.status_reason or "").startswith("rate lowered") else ""
+    return f"{rate:,.0f}/s{lowered} {format_duration(eta_seconds(record.total_tasks, done, rate))}"
 
 
 def _clip(text: str, width: int) -> str:
