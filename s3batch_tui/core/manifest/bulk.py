@@ -13,8 +13,9 @@ Why the checks hold for a whole block:
 - Shape: deleting every byte but `,` `"` `\\r` `\\n` leaves, for well-formed unquoted
   rows of N columns, exactly `(","*(N-1) + "\\n") * L`; fully quoted rows (inventory
   files) leave `('""' + ',""'*(N-1) + "\\n") * L`, and the quotes must also sit at the
-  line ends and around every comma. Anything else (mixed quoting, embedded quotes,
-  blank lines, ragged rows, stray `\\r`) fails the block.
+  line ends and around every comma (else splitting on `","` yields too few values).
+  Anything else (mixed quoting, embedded quotes, blank lines, ragged rows, a stray
+  `\\r`) fails the block.
 - Escapes: no `%` of the block lacks two hex digits after it; and every run of
   consecutive escapes of non-ASCII bytes decodes to valid UTF-8 on its own (the raw
   text and ASCII bytes around a run are whole characters, so a key is valid UTF-8 once
@@ -56,6 +57,8 @@ class Layout:
         version: index of the version id column, if any.
         marker: index of the IsDeleteMarker column, if any (inventory).
         bucket_rules: True to apply S3's bucket naming rules, False for "not empty".
+        all_or_no_versions: version ids must be on every row or on none (CSV), rather
+            than anywhere (inventory: an empty one means the version `null`).
     """
 
     columns: int
@@ -64,6 +67,7 @@ class Layout:
     version: int | None = None
     marker: int | None = None
     bucket_rules: bool = True
+    all_or_no_versions: bool = True
 
 
 @dataclass(frozen=True)
@@ -195,7 +199,7 @@ def check_block(raw: RawBlock, layout: Layout, *, refuse_bom: bool = False) -> C
     if not _good_buckets(set(values[layout.bucket :: layout.columns]), layout.bucket_rules) or not _good_escapes(text):
         return None
     has_versions = False
-    if layout.version is not None:
+    if layout.version is not None and layout.all_or_no_versions:
         empty = values[layout.version :: layout.columns].count("")
         if 0 < empty < len(values) // layout.columns:
             return None
@@ -215,9 +219,9 @@ def _split_values(text: str, shape: bytes, columns: int, lines: int) -> list[str
         values = text.replace(newline, ",").split(",")
         values.pop()  # after the last line's end
     elif shape == (b'""' + b',""' * (columns - 1) + end) * lines:
-        inner = text.count('","') == (columns - 1) * lines and text.count(f'"{newline}"') == lines - 1
-        if not (inner and text.startswith('"') and text.endswith(f'"{newline}')):
+        if not (text.startswith('"') and text.endswith(f'"{newline}')):
             return None
+        # Every comma and line break flanked by quotes, or too few values come out.
         values = text[1 : -len(newline) - 1].replace(f'"{newline}"', '","').split('","')
     else:
         return None
