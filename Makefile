@@ -29,6 +29,7 @@ test: install-dev
 bench: install-dev
 	$(BIN)/python bench/bench_tagging.py
 	$(BIN)/python bench/bench_tui.py
+	$(BIN)/python bench/bench_prepare.py
 
 screenshots: install-dev
 	$(BIN)/python screenshots/make_screenshots.py
