@@ -170,7 +170,8 @@ class CheckedBlock:
         markers = values[layout.marker :: n] if layout.marker is not None and self.delete_markers else None
         for index, (bucket, key) in enumerate(zip(values[layout.bucket :: n], values[layout.key :: n], strict=True)):
             if markers is None or not is_delete_marker(markers[index]):
-                yield number + index, offset, bucket, key, (versions[index] or None) if versions else None
+                version = versions[index] or None if versions is not None else None
+                yield number + index, offset, bucket, key, version
             offset = self.raw.offset + data.find(b"\n", offset - self.raw.offset) + 1
 
 

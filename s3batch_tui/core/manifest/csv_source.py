@@ -101,8 +101,8 @@ class CsvManifest(StreamingSource):
 
     def _check(self, raw: RawBlock, versions: _VersionRule) -> CheckedBlock | None:
         """The block proven good with the layout its first line's comma count picks, or None."""
-        first = raw.data[: raw.data.find(b"\n")]
-        layout = self._layouts.get(first.count(b",") + 1)
+        end = raw.data.find(b"\n")
+        layout = self._layouts.get(raw.data.count(b",", 0, end if end >= 0 else None) + 1)
         checked = check_block(raw, layout, refuse_bom=True) if layout is not None else None
         return checked if checked is not None and versions.allows(checked.has_versions) else None
 
