@@ -38,11 +38,10 @@ from s3batch_tui.core.manifest.rows import MAX_KEY_BYTES, MAX_LINE_BYTES, Line, 
 MIN_BISECT_LINES = 32
 _SHAPE_BYTES = b',"\r\n'
 _NOT_SHAPE = bytes(b for b in range(256) if b not in _SHAPE_BYTES)
-_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
-_HIGH_ESCAPE = re.compile(r"%[89A-Fa-f]")
-# Runs of escapes of non-ASCII bytes. Starting with a literal '%' lets the regex engine
-# skip ahead to each '%' (a leading group makes it try every position: 25x slower).
-_HIGH_RUN = re.compile(r"%[89A-Fa-f][0-9A-Fa-f](?:%[89A-Fa-f][0-9A-Fa-f])*")
+# One pass finds both what can be wrong with escapes: a lone "%" (not followed by two
+# hex digits), or a run of escapes of non-ASCII bytes (to check as UTF-8). Starting with
+# a literal '%' lets the regex engine skip ahead to each '%'.
+_DOUBTFUL_ESCAPES = re.compile(r"%(?:(?![0-9A-Fa-f]{2})|[89A-Fa-f][0-9A-Fa-f](?:%[89A-Fa-f][0-9A-Fa-f])*)")
 _SAFE_KEY_CHARS = MAX_KEY_BYTES // 4  # no UTF-8 character is longer than 4 bytes
 
 
@@ -194,7 +193,7 @@ def check_block(raw: RawBlock, layout: Layout, *, refuse_bom: bool = False) -> C
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    values = _split_values(text, data.translate(None, _NOT_SHAPE), layout.columns, data.count(b"\n"))
+    values = _split_values(text, data.translate(None, _NOT_SHAPE), layout.columns)
     if values is None or not _good_keys(values[layout.key :: layout.columns]):
         return None
     if not _good_buckets(set(values[layout.bucket :: layout.columns]), layout.bucket_rules) or not _good_escapes(text):
@@ -212,8 +211,9 @@ def check_block(raw: RawBlock, layout: Layout, *, refuse_bom: bool = False) -> C
     return CheckedBlock(raw, layout, values, markers, has_versions)
 
 
-def _split_values(text: str, shape: bytes, columns: int, lines: int) -> list[str] | None:
+def _split_values(text: str, shape: bytes, columns: int) -> list[str] | None:
     """All the fields of the block in one list, if its shape is one the fast path knows."""
+    lines = shape.count(b"\n")  # the shape is a few bytes a line: cheaper to count than the text
     end = b"\r\n" if shape.endswith(b"\r\n") else b"\n"
     newline = end.decode()
     if shape == (b"," * (columns - 1) + end) * lines:
@@ -246,13 +246,11 @@ def _good_buckets(buckets: set[str], rules: bool) -> bool:
 def _good_escapes(text: str) -> bool:
     if "%" not in text:
         return True
-    if _BAD_ESCAPE.search(text):
+    found = _DOUBTFUL_ESCAPES.findall(text)
+    if "%" in found:
         return False
-    if not _HIGH_ESCAPE.search(text):
-        return True  # only ASCII bytes are escaped: always valid UTF-8
-    runs = "%0A".join(_HIGH_RUN.findall(text)).replace("%", "")
     try:
-        bytes.fromhex(runs).decode("utf-8")
+        bytes.fromhex("%0A".join(found).replace("%", "")).decode("utf-8")
     except UnicodeDecodeError:
         return False
     return True
