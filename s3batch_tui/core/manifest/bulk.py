@@ -16,7 +16,7 @@ Why the checks hold for a whole block:
   line ends and around every comma (else splitting on `","` yields too few values).
   Anything else (mixed quoting, embedded quotes, blank lines, ragged rows, a stray
   `\\r`) fails the block.
-- Escapes: no `%` of the block lacks two hex digits after it; and every run of
+- Escapes: no `%` in the block's keys lacks two hex digits after it; and every run of
   consecutive escapes of non-ASCII bytes decodes to valid UTF-8 on its own (the raw
   text and ASCII bytes around a run are whole characters, so a key is valid UTF-8 once
   decoded iff its runs are).
@@ -194,9 +194,12 @@ def check_block(raw: RawBlock, layout: Layout, *, refuse_bom: bool = False) -> C
     except UnicodeDecodeError:
         return None
     values = _split_values(text, data.translate(None, _NOT_SHAPE), layout.columns)
-    if values is None or not _good_keys(values[layout.key :: layout.columns]):
+    if values is None:
         return None
-    if not _good_buckets(set(values[layout.bucket :: layout.columns]), layout.bucket_rules) or not _good_escapes(text):
+    keys = values[layout.key :: layout.columns]
+    if not _good_keys(keys) or not _good_buckets(set(values[layout.bucket :: layout.columns]), layout.bucket_rules):
+        return None
+    if "%" in text and not _good_escapes("\n".join(keys)):  # only keys are decoded
         return None
     has_versions = False
     if layout.version is not None and layout.all_or_no_versions:
@@ -223,7 +226,8 @@ def _split_values(text: str, shape: bytes, columns: int) -> list[str] | None:
         if not (text.startswith('"') and text.endswith(f'"{newline}')):
             return None
         # Every comma and line break flanked by quotes, or too few values come out.
-        values = text[1 : -len(newline) - 1].replace(f'"{newline}"', '","').split('","')
+        values = text.replace(f'"{newline}"', '","').split('","')
+        values[0], values[-1] = values[0][1:], values[-1][: -len(newline) - 1]  # the outer quotes
     else:
         return None
     return values if len(values) == columns * lines else None
@@ -243,10 +247,8 @@ def _good_buckets(buckets: set[str], rules: bool) -> bool:
     return "" not in buckets
 
 
-def _good_escapes(text: str) -> bool:
-    if "%" not in text:
-        return True
-    found = _DOUBTFUL_ESCAPES.findall(text)
+def _good_escapes(keys: str) -> bool:
+    found = _DOUBTFUL_ESCAPES.findall(keys)
     if "%" in found:
         return False
     try:
