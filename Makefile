@@ -27,6 +27,7 @@ test: install-dev
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 bench: install-dev
+	$(BIN)/python bench/bench_prepare.py
 	$(BIN)/python bench/bench_tagging.py
 	$(BIN)/python bench/bench_tui.py
 	$(BIN)/python bench/bench_serve.py

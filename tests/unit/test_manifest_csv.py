@@ -133,20 +133,31 @@ def test_errors_after_a_resume_name_the_right_line(write):
 # --- Malformed manifests: each names file, line and column ----------------------------
 
 
-def test_a_header_row_is_refused(write):
+def test_a_capitalised_header_row_is_an_invalid_bucket_on_line_1(write):
     error = error_of(write("Bucket,Key\nmy-bucket,a\n")[0])
     assert error.where.endswith("manifest.csv line 1 column 1")
-    assert "looks like a header" in error.what and "'Bucket,Key'" in error.what
+    assert "invalid bucket name 'Bucket'" in error.what and "looks like a header" in error.what
 
 
-def test_a_header_with_other_column_names_is_refused(write):
+def test_a_first_row_bucket_key_is_an_object_in_bucket_bucket(write):
+    source, _ = write("bucket,key\nmy-bucket,a\n")
+    assert rows(source) == [("bucket", "key", None, "key"), ("my-bucket", "a", None, "a")]
+    assert source.validate().total_tasks == 2
+
+
+def test_a_header_with_other_column_names_is_an_invalid_bucket(write):
     error = error_of(write("BucketName,ObjectKey\nmy-bucket,a\n")[0])
-    assert "looks like a header" in error.what
+    assert "invalid bucket name 'BucketName'" in error.what and "looks like a header" in error.what
 
 
-def test_a_header_with_more_columns_is_called_a_header(write):
+def test_a_header_with_more_columns_is_a_column_count_error(write):
     error = error_of(write("bucket,key,versionId,size\nmy-bucket,a,v1\n")[0])
-    assert "looks like a header" in error.what
+    assert error.what.startswith("expected 2 or 3 columns") and "looks like a header" in error.what
+
+
+def test_an_invalid_first_row_of_data_gets_no_header_hint(write):
+    error = error_of(write("My_Bucket,photos/a.jpg\n")[0])
+    assert "invalid bucket name" in error.what and "header" not in error.what
 
 
 def test_a_byte_order_mark_is_refused(write):
@@ -321,14 +332,22 @@ def test_scan_of_a_good_manifest_has_its_summary(write):
 # --- Memory -----------------------------------------------------------------------------
 
 
-def test_memory_stays_flat_whatever_the_size(write, monkeypatch):
-    monkeypatch.setattr(location, "CHUNK_SIZE", 16 * 1024)
-    source, _ = write("".join(f"my-bucket,some/longish/prefix/object-{i:08d}.dat\n" for i in range(15_000)))
+def _peak_while_reading(source: CsvManifest, read) -> int:
     tracemalloc.start()
     try:
-        count = sum(1 for _ in source.entries())
-        _, peak = tracemalloc.get_traced_memory()
+        read(source)
+        return tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert count == 15_000
-    assert peak < 200_000  # the file is ~730 kB
+
+
+@pytest.mark.parametrize("read", [lambda s: sum(1 for _ in s.entries()), lambda s: s.scan().total_tasks])
+def test_memory_stays_flat_whatever_the_size(write, monkeypatch, read):
+    """Peak memory is a few chunks' worth (blocks are checked whole), not a function of the file."""
+    monkeypatch.setattr(location, "CHUNK_SIZE", 16 * 1024)
+    peaks = []
+    for rows_count in (15_000, 60_000):  # ~730 kB and ~2.9 MB
+        source, _ = write("".join(f"my-bucket,some/longish/prefix/object-{i:08d}.dat\n" for i in range(rows_count)))
+        peaks.append(_peak_while_reading(source, read))
+    assert peaks[1] < 16 * 16 * 1024
+    assert peaks[1] < peaks[0] * 1.2

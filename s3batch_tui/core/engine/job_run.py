@@ -8,7 +8,6 @@ process, and ends with the completion report and a terminal status.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 import time
@@ -27,10 +26,11 @@ from s3batch_tui.core.manifest.entry import ManifestEntry
 from s3batch_tui.core.manifest.generator import generate_manifest
 from s3batch_tui.core.manifest.open import open_manifest
 from s3batch_tui.core.manifest.scan import ScanStopped
+from s3batch_tui.core.manifest.unchanged import verify_unchanged
 from s3batch_tui.core.operations.base import OperationContext, is_batch
 from s3batch_tui.core.operations.registry import build_operation
 from s3batch_tui.core.report import ReportStaging, write_report
-from s3batch_tui.core.spec import Manifest, is_local_uri, local_path
+from s3batch_tui.core.spec import Manifest
 from s3batch_tui.core.status import JobStatus as S
 
 if TYPE_CHECKING:
@@ -321,19 +321,7 @@ class JobRun:
 
     def _open_entries(self):
         manifest = self._manifest()
-        identity = self.store.get(self.job_id).manifest_identity or {}
-        if is_local_uri(manifest.location.object_arn) and identity.get("sha256"):
-            path = local_path(manifest.location.object_arn)
-            try:
-                with path.open("rb") as file:
-                    digest = hashlib.file_digest(file, "sha256").hexdigest()
-            except OSError as exc:
-                raise InputError(f"cannot read the manifest: {exc.strerror}", str(path), "ManifestError") from None
-            if digest != identity["sha256"]:
-                raise InputError(
-                    f"the manifest changed since the job was prepared (SHA-256 {digest}, "
-                    f"expected {identity['sha256']})", str(path), "ManifestChanged",
-                )  # fmt: skip
+        verify_unchanged(manifest.location, self.store.get(self.job_id).manifest_identity or {})
         source = open_manifest(manifest, self.health.s3())
         start = self.tally.resume_point
         return source.entries(start=start[1], start_ordinal=start[0]) if start else source.entries()

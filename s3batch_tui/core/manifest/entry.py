@@ -32,12 +32,17 @@ class ManifestEntry:
 
 @dataclass(frozen=True, slots=True)
 class ManifestIdentity:
-    """What identifies the manifest a job was prepared from (recorded with the job)."""
+    """What identifies the manifest a job was prepared from (recorded with the job).
+
+    `file_stat` is a local file's stat fingerprint: while it matches, the file is taken
+    to be unchanged without hashing it again.
+    """
 
     location: str
     etag: str | None = None
     version_id: str | None = None
     sha256: str | None = None
+    file_stat: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,10 +28,20 @@ import json
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from s3batch_tui.core.errors import ManifestError
+from s3batch_tui.core.manifest.bulk import (
+    CheckedBlock,
+    Layout,
+    check_block,
+    checked_or_lines,
+    decode_checked_key,
+    is_delete_marker,
+    raw_blocks,
+)
 from s3batch_tui.core.manifest.entry import ManifestEntry, ManifestIdentity
 from s3batch_tui.core.manifest.location import (
     CHUNK_SIZE,
@@ -42,8 +52,8 @@ from s3batch_tui.core.manifest.location import (
     open_location,
     open_s3,
 )
-from s3batch_tui.core.manifest.rows import Line, at, decode_key, decode_line, split_fields, split_lines
-from s3batch_tui.core.manifest.scan import ReadState, StreamingSource
+from s3batch_tui.core.manifest.rows import Line, at, decode_key, decode_line, split_fields
+from s3batch_tui.core.manifest.scan import EntryBatch, Item, ReadState, StreamingSource
 from s3batch_tui.core.spec import ManifestLocation, bucket_from_arn, is_local_uri, is_s3_arn, local_path
 
 # A manifest.json lists files, not rows: even a huge inventory's is a few MB.
@@ -74,14 +84,16 @@ class InventoryManifest(StreamingSource):
     Args:
         location: where manifest.json is (S3 object with ETag, or `file://`).
         s3_client: a boto3 S3 client (unused when everything is local).
+        bulk: False reads row by row with the reference parser only (for tests).
     """
 
-    def __init__(self, location: ManifestLocation, s3_client: Any = None) -> None:
+    def __init__(self, location: ManifestLocation, s3_client: Any = None, *, bulk: bool = True) -> None:
         self.location = location
         self.s3_client = s3_client
         self.name = location_name(location)
+        self.bulk = bulk
 
-    def _items(self, start: Any, start_ordinal: int, state: ReadState) -> Iterator[ManifestEntry | ManifestError]:
+    def _items(self, start: Any, start_ordinal: int, state: ReadState) -> Iterator[Item]:
         inventory, state.identity = self._read_manifest_json()
         first_file, first_line = (int(start[0]), int(start[1])) if start is not None else (0, 1)
         ordinal = start_ordinal
@@ -91,6 +103,8 @@ class InventoryManifest(StreamingSource):
             for item in self._file_items(inventory, index, skip_to, ordinal, state):
                 if isinstance(item, ManifestEntry):
                     ordinal += 1
+                elif isinstance(item, EntryBatch):
+                    ordinal += item.count
                 seen += 1
                 yield item
         if start is None and seen == 0 and state.skipped_delete_markers == 0:
@@ -109,24 +123,31 @@ class InventoryManifest(StreamingSource):
 
     def _file_items(
         self, inventory: Inventory, index: int, skip_to: int, ordinal: int, state: ReadState
-    ) -> Iterator[ManifestEntry | ManifestError]:
+    ) -> Iterator[Item]:
         """Rows of data file `index` from line `skip_to` on (earlier lines are read, not parsed)."""
         data_file = inventory.files[index]
+        check = partial(check_block, layout=_bulk_layout(inventory.columns)) if self.bulk else lambda raw: None
         with self._open_data_file(inventory, data_file) as stream:
             name = stream.name
-            for line in split_lines(_gunzip(stream), name):
-                if line.number < skip_to:
+            for raw in raw_blocks(_gunzip(stream), name):
+                if raw.first_line < skip_to and (raw := raw.from_line(skip_to)) is None:
                     continue
-                try:
-                    entry = _parse_row(line, name, inventory.columns, ordinal, index)
-                except ManifestError as exc:
-                    yield exc
-                    continue
-                if entry is None:
-                    state.skipped_delete_markers += 1
-                    continue
-                yield entry
-                ordinal += 1
+                for part in checked_or_lines(raw, check, name):
+                    if isinstance(part, CheckedBlock):
+                        state.skipped_delete_markers += part.delete_markers
+                        yield EntryBatch(part.tasks, partial(_entries, part, ordinal, index))
+                        ordinal += part.tasks
+                        continue
+                    try:
+                        entry = _parse_row(part, name, inventory.columns, ordinal, index)
+                    except ManifestError as exc:
+                        yield exc
+                        continue
+                    if entry is None:
+                        state.skipped_delete_markers += 1
+                        continue
+                    yield entry
+                    ordinal += 1
             _check_file(stream, data_file)
 
     def _open_data_file(self, inventory: Inventory, data_file: DataFile) -> ByteStream:
@@ -245,6 +266,20 @@ def _check_file(stream: ByteStream, data_file: DataFile) -> None:
         )
 
 
+def _bulk_layout(columns: tuple[str, ...]) -> Layout:
+    def index(name: str) -> int | None:
+        return columns.index(name) if name in columns else None
+
+    return Layout(len(columns), columns.index("Bucket"), columns.index("Key"), index("VersionId"),
+                  index("IsDeleteMarker"), bucket_rules=False, all_or_no_versions=False)  # fmt: skip
+
+
+def _entries(block: CheckedBlock, ordinal: int, file_index: int) -> Iterator[ManifestEntry]:
+    null = "null" if block.layout.version is not None else None  # see _parse_row
+    for ordinal, (line, _offset, bucket, key, version) in enumerate(block.rows(), ordinal):  # noqa: B020
+        yield ManifestEntry(ordinal, bucket, decode_checked_key(key), version or null, key, position=[file_index, line])
+
+
 def _parse_row(line: Line, name: str, columns: tuple[str, ...], ordinal: int, file_index: int) -> ManifestEntry | None:
     """One inventory row → an entry, or None for a delete marker."""
     text = decode_line(line, name)
@@ -256,7 +291,7 @@ def _parse_row(line: Line, name: str, columns: tuple[str, ...], ordinal: int, fi
         )
     named = dict(zip(columns, fields, strict=True))
     marker = named.get("IsDeleteMarker")
-    if marker is not None and marker.value.strip().lower() == "true":
+    if marker is not None and is_delete_marker(marker.value):
         return None
     bucket = named["Bucket"]
     if not bucket.value:

@@ -2,7 +2,9 @@
 
 An S3 manifest is checked against its expected ETag (quotes ignored) and read at its
 `ObjectVersionId` when one is given; a local manifest is hashed (SHA-256) while it is
-read, so the identity recorded with a job costs no second pass. Both can be opened at
+read, so the identity recorded with a job costs no second pass. Its stat fingerprint
+(size, times, inode), taken before the first byte is read, lets a later run tell
+cheaply that it is still the same file (see `unchanged.py`). Both can be opened at
 a byte offset (S3: a Range GET, local: a seek) to resume reading mid-file. An S3 read
 cut mid-stream (connection reset) goes on with a Range GET from the byte reached,
 pinned to the ETag already read (IfMatch), so no byte is read twice or skipped.
@@ -11,6 +13,8 @@ pinned to the ETag already read (IfMatch), so no byte is read twice or skipped.
 from __future__ import annotations
 
 import hashlib
+import os
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -23,6 +27,9 @@ from s3batch_tui.core.spec import S3_ARN_PREFIX, ManifestLocation, is_local_uri,
 
 CHUNK_SIZE = 1 << 20
 MAX_RESUMES_PER_READ = 5
+# A file changed this recently may change again within the file system's timestamp
+# granularity without its stat showing it ("racy" as git calls it): no fingerprint then.
+RACY_SECONDS = 1.0
 
 
 class ByteStream:
@@ -33,6 +40,8 @@ class ByteStream:
         etag: the S3 ETag without quotes (None for a local file).
         version_id: the S3 version id the server answered with, if any.
         size: bytes read so far.
+        fingerprint: a local file's stat fingerprint when it was opened (None for S3,
+            or for a file changed too recently to trust its stat).
     """
 
     def __init__(
@@ -55,6 +64,7 @@ class ByteStream:
         self.etag = etag
         self.version_id = version_id
         self.size = 0
+        self.fingerprint: str | None = None
 
     def read(self, size: int = CHUNK_SIZE) -> bytes:
         """Up to `size` bytes; b"" at the end. Transport failures become ManifestError.
@@ -129,7 +139,16 @@ def open_local(path: Path, *, offset: int = 0, digest: str | None = None) -> Byt
         raise ManifestError(f"cannot open: {exc.strerror}", str(path)) from None
     if offset:
         raw.seek(offset)
-    return ByteStream(raw, str(path), digest=digest)
+    stream = ByteStream(raw, str(path), digest=digest)
+    status = os.fstat(raw.fileno())
+    if time.time_ns() - max(status.st_mtime_ns, status.st_ctime_ns) > RACY_SECONDS * 1e9:
+        stream.fingerprint = file_fingerprint(status)
+    return stream
+
+
+def file_fingerprint(status: os.stat_result) -> str:
+    """What changes when a file's content may have: size, modification and change times, inode."""
+    return f"{status.st_size} bytes, mtime {status.st_mtime_ns} ns, ctime {status.st_ctime_ns} ns, inode {status.st_ino}"
 
 
 def open_s3(
@@ -245,7 +264,7 @@ def open_location(location: ManifestLocation, s3_client: Any, *, offset: int = 0
 def identity_of(location: ManifestLocation, stream: ByteStream) -> ManifestIdentity:
     """The identity of a manifest fully read through `stream` (S3: ETag/version; local: SHA-256)."""
     if is_local_uri(location.object_arn):
-        return ManifestIdentity(location=location.object_arn, sha256=stream.hexdigest())
+        return ManifestIdentity(location=location.object_arn, sha256=stream.hexdigest(), file_stat=stream.fingerprint)
     return ManifestIdentity(
         location=location.object_arn,
         etag=stream.etag,

@@ -189,7 +189,7 @@ def check_bucket(field: Field, name: str, line: int) -> str:
     bucket = field.value
     if not bucket:
         raise ManifestError("empty bucket name", at(name, line, field.column))
-    if not _valid_bucket_name(bucket):
+    if not valid_bucket_name(bucket):
         raise ManifestError(
             f"invalid bucket name {bucket!r}: bucket names are 3-63 characters of a-z, 0-9, '.' and '-',"
             " starting and ending with a letter or digit",
@@ -199,5 +199,6 @@ def check_bucket(field: Field, name: str, line: int) -> str:
 
 
 @functools.lru_cache(maxsize=1024)  # a manifest names few buckets, over and over
-def _valid_bucket_name(bucket: str) -> bool:
+def valid_bucket_name(bucket: str) -> bool:
+    """Whether `bucket` follows S3's bucket naming rules."""
     return bool(_BUCKET_NAME.fullmatch(bucket)) and ".." not in bucket and not _IP_ADDRESS.fullmatch(bucket)

@@ -1,6 +1,7 @@
 """The shared shape of the streaming readers: entries, validate, and scan (many errors).
 
-A reader implements one generator, `_items`, that yields each entry *or* the
+A reader implements one generator, `_items`, that yields each entry, a batch of
+many good entries (an `EntryBatch`, counted without being built), or the
 ManifestError of a bad row, and raises for what cannot be read past (a missing file,
 an ETag mismatch, corrupt gzip). On top of it:
 
@@ -26,6 +27,22 @@ STOP_CHECK_ROWS = 5_000
 
 class ScanStopped(Exception):
     """A scan was asked to stop before the end (the job is pausing or being cancelled)."""
+
+
+@dataclass(frozen=True)
+class EntryBatch:
+    """Consecutive good rows: counted as they are, built into entries only when iterated.
+
+    Attributes:
+        count: how many entries (tasks) the batch holds.
+        build: makes the entries, in order.
+    """
+
+    count: int
+    build: Callable[[], Iterator[ManifestEntry]]
+
+
+Item = ManifestEntry | EntryBatch | ManifestError
 
 
 @dataclass
@@ -82,9 +99,12 @@ class StreamingSource(ABC):
             ManifestError: the first bad row, or a manifest that cannot be read.
         """
         for item in self._items(start, start_ordinal, ReadState()):
-            if isinstance(item, ManifestError):
+            if isinstance(item, ManifestEntry):
+                yield item
+            elif isinstance(item, EntryBatch):
+                yield from item.build()
+            else:
                 raise item
-            yield item
 
     def validate(self, should_stop: Callable[[], bool] | None = None) -> ManifestSummary:
         """Read everything once, check every row, count tasks and record the identity.
@@ -109,6 +129,7 @@ class StreamingSource(ABC):
         state = ReadState()
         errors: list[ManifestError] = []
         total = 0
+        next_stop_check = STOP_CHECK_ROWS
         complete = True
         try:
             for item in self._items(None, 0, state):
@@ -117,9 +138,11 @@ class StreamingSource(ABC):
                     if len(errors) >= max_errors:
                         complete = False
                         break
-                else:
-                    total += 1
-                    if should_stop is not None and total % STOP_CHECK_ROWS == 0 and should_stop():
+                    continue
+                total += item.count if isinstance(item, EntryBatch) else 1
+                if should_stop is not None and total >= next_stop_check:
+                    next_stop_check = total + STOP_CHECK_ROWS
+                    if should_stop():
                         raise ScanStopped(f"stopped after {total:,} rows")
         except ManifestError as exc:
             errors.append(exc)
@@ -127,5 +150,5 @@ class StreamingSource(ABC):
         return ManifestScan(total, errors, state.identity, state.skipped_delete_markers, complete)
 
     @abstractmethod
-    def _items(self, start: Any, start_ordinal: int, state: ReadState) -> Iterator[ManifestEntry | ManifestError]:
-        """Yield entries and row errors in file order; raise what cannot be read past."""
+    def _items(self, start: Any, start_ordinal: int, state: ReadState) -> Iterator[Item]:
+        """Yield entries, batches of entries and row errors in file order; raise what cannot be read past."""

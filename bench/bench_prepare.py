@@ -1,0 +1,237 @@
+"""Side by side: reading a big manifest, ours against a plain csv.reader loop (and zlib).
+
+Generates once, cached in the temp dir, a CSV manifest of URL-encoded keys (a mix of
+plain keys, keys with %XX escapes of ASCII and of UTF-8, and `+` for spaces) and an
+S3 Inventory of gzip CSV data files. Each round runs every variant as a fresh process
+(rotating who goes first) and measures it from process start to exit, with the CPU
+time and peak RSS the kernel reports for it. Prints medians, rows/s and ratios.
+
+CSV variants: a `csv.reader` + `unquote_plus` loop (the peer), `manifest validate`,
+and Preparing a job (`run` of a job with ConfirmationRequired, timed until it waits
+for confirmation, i.e. until Preparing is over). Inventory variants: gzip alone (the
+floor: decompressing and counting lines), the csv.reader peer over gzip, and
+`manifest validate` of its manifest.json.
+
+    python bench/bench_prepare.py [--rows 3000000] [--inventory-rows 1000000] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote, quote_plus
+
+CACHE = Path(tempfile.gettempdir()) / "s3batch-bench-prepare"
+BUCKETS = ["prod-data", "logs-archive", "media.example.com"]
+WORDS = ["photos", "logs", "data", "reports", "2024", "2025", "café", "résumé", "Q1 summary", "a+b", "50%",
+         "emoji 🎉", "über", "東京", "final (copy)", "raw", "img"]  # fmt: skip
+INVENTORY_SCHEMA = "Bucket, Key, VersionId, IsLatest, IsDeleteMarker, Size"
+ROWS_PER_DATA_FILE = 500_000
+
+CSV_PEER = r"""
+import csv, sys
+from urllib.parse import unquote_plus
+rows = 0
+with open(sys.argv[1], encoding="utf-8", newline="") as file:
+    for row in csv.reader(file):
+        unquote_plus(row[1])
+        rows += 1
+print(rows)
+"""
+INVENTORY_PEER = r"""
+import csv, gzip, io, sys
+from urllib.parse import unquote_plus
+rows = 0
+for path in sys.argv[1:]:
+    with gzip.open(path, "rt", encoding="utf-8", newline="") as file:
+        for row in csv.reader(file):
+            unquote_plus(row[1])
+            rows += 1
+print(rows)
+"""
+GZIP_ALONE = r"""
+import gzip, sys
+lines = 0
+for path in sys.argv[1:]:
+    with gzip.open(path, "rb") as file:
+        while chunk := file.read(1 << 20):
+            lines += chunk.count(b"\n")
+print(lines)
+"""
+
+
+def encoded_key(rng: random.Random, index: int) -> str:
+    """A key as manifests write it: half plain, the rest quote_plus'd with or without '/'."""
+    words = [rng.choice(WORDS) for _ in range(rng.randint(1, 3))]
+    key = "/".join([*words, f"object-{index:08d}.{rng.choice(['jpg', 'csv', 'parquet', 'json'])}"])
+    style = index % 10
+    if style < 5:
+        return quote(key.encode("ascii", "ignore").decode().replace(" ", "-"), safe="/")
+    return quote_plus(key, safe="/" if style < 8 else "")
+
+
+def cached(path: Path, write) -> Path:
+    """`path`, written by `write(tmp)` the first time only."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(path.name + ".partial")
+        print(f"generating {path} (once)...", flush=True)
+        write(partial)
+        partial.rename(path)
+    return path
+
+
+def csv_manifest(rows: int) -> Path:
+    def write(path: Path) -> None:
+        rng = random.Random(7)
+        with path.open("w", encoding="utf-8", newline="") as file:
+            for start in range(0, rows, 10_000):
+                file.write("".join(f"{BUCKETS[i % 3]},{encoded_key(rng, i)}\n"
+                                   for i in range(start, min(rows, start + 10_000))))  # fmt: skip
+
+    return cached(CACHE / f"manifest-{rows}.csv", write)
+
+
+def inventory(rows: int) -> tuple[Path, list[Path]]:
+    """An inventory manifest.json and its gzip data files (every value quoted, ~2% delete markers)."""
+    directory = CACHE / f"inventory-{rows}"
+    count = -(-rows // ROWS_PER_DATA_FILE)
+    paths = [directory / "data" / f"part-{n:03d}.csv.gz" for n in range(count)]
+    for n, path in enumerate(paths):
+        def write(tmp: Path, n: int = n) -> None:
+            rng = random.Random(n)
+            first, last = n * ROWS_PER_DATA_FILE, min(rows, (n + 1) * ROWS_PER_DATA_FILE)
+            with gzip.open(tmp, "wt", encoding="utf-8", newline="", compresslevel=6) as file:
+                for i in range(first, last):
+                    marker = "true" if i % 50 == 0 else "false"
+                    values = [BUCKETS[0], encoded_key(rng, i), f"v{i:x}", "true", marker, str(rng.randint(0, 10**7))]
+                    file.write(",".join(f'"{v}"' for v in values) + "\n")
+
+        cached(path, write)
+    files = [{"key": f"data/{p.name}", "size": p.stat().st_size, "MD5checksum": hashlib.md5(p.read_bytes()).hexdigest()}
+             for p in paths]  # fmt: skip
+    manifest = directory / "manifest.json"
+    manifest.write_text(json.dumps({"sourceBucket": BUCKETS[0], "destinationBucket": "arn:aws:s3:::inventory",
+                                    "fileFormat": "CSV", "fileSchema": INVENTORY_SCHEMA, "files": files}))  # fmt: skip
+    return manifest, paths
+
+
+@dataclass
+class Sample:
+    """One fresh process: wall seconds from start to exit (or to `until`), CPU seconds, peak RSS (MiB)."""
+
+    wall: float
+    cpu: float
+    rss_mib: float
+
+
+def measure(command: list[str], env: dict[str, str], until: str | None = None) -> Sample:
+    """Run `command`; with `until`, stop it (SIGTERM) once that text shows on its stderr."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    wall = None
+    if until is not None:
+        for line in process.stderr:
+            if until in line:
+                wall = time.perf_counter() - start
+                process.terminate()
+                break
+    output = process.stderr.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    wall = wall if wall is not None else time.perf_counter() - start
+    if until is None and process.returncode != 0 or until is not None and wall is None:
+        sys.exit(f"{command[:5]} failed ({process.returncode}):\n{output}")
+    return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+
+
+def compare(title: str, rows: int, variants: dict[str, Callable[[], Sample]], rounds: int, peer: str,
+            startup: str | None = None) -> None:  # fmt: skip
+    """Run every variant `rounds` times, rotating the order, and print medians and ratios to `peer`.
+
+    `startup` names a variant that only starts our process (a one-row manifest): the
+    others' CPU net of it is the reading itself.
+    """
+    samples: dict[str, list[Sample]] = {name: [] for name in variants}
+    names = list(variants)
+    for round_no in range(rounds):
+        order = names[round_no % len(names):] + names[: round_no % len(names)]
+        for name in order:
+            samples[name].append(variants[name]())
+        print(f"round {round_no + 1}: " + ", ".join(f"{n} {samples[n][-1].wall:.2f} s" for n in names), flush=True)
+    print(f"\n{title}: {rows:,} rows, median of {rounds} rounds (fresh processes, start to exit)")
+    width = max(map(len, names))
+    peer_rate = rows / statistics.median(s.wall for s in samples[peer])
+    base_cpu = statistics.median(s.cpu for s in samples[startup]) if startup else 0.0
+    for name in names:
+        wall = statistics.median(s.wall for s in samples[name])
+        cpu = statistics.median(s.cpu for s in samples[name])
+        rss = max(s.rss_mib for s in samples[name])
+        if name == startup:
+            print(f"  {name.ljust(width)} : {wall:6.2f} s  CPU {cpu:6.2f} s  peak RSS {rss:5.0f} MiB")
+            continue
+        ours = startup and name != peer and not name.startswith("gzip")
+        net = f"  net of start-up {rows / (cpu - base_cpu):>10,.0f} rows/CPU-s" if ours else ""
+        print(f"  {name.ljust(width)} : {rows / wall:>10,.0f} rows/s  {wall:6.2f} s  CPU {cpu:6.2f} s"
+              f" ({rows / cpu:>10,.0f} rows/CPU-s)  peak RSS {rss:5.0f} MiB  x{rows / wall / peer_rate:.2f}{net}")  # fmt: skip
+    print()
+
+
+def job_file(manifest: Path, workdir: Path) -> Path:
+    path = workdir / "prepare-job.json"
+    path.write_text(json.dumps({
+        "Operation": {"S3PutObjectTagging": {"TagSet": [{"Key": "k", "Value": "v"}]}},
+        "Manifest": {"Spec": {"Format": "S3BatchOperations_CSV_20180820", "Fields": ["Bucket", "Key"]},
+                     "Location": {"ObjectArn": f"file://{manifest}"}},
+        "Report": {"Enabled": False}, "Priority": 10, "ConfirmationRequired": True,
+    }))  # fmt: skip
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=3_000_000)
+    parser.add_argument("--inventory-rows", type=int, default=1_000_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    python = sys.executable
+    workdir = Path(tempfile.mkdtemp(prefix="s3batch-bench-prepare-"))
+    # Preparing builds the operation's client but sends nothing: no server is needed.
+    env = os.environ | {"S3BATCH_TUI_HOME": str(workdir / "home"), "AWS_ACCESS_KEY_ID": "bench",
+                        "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1",
+                        "AWS_ENDPOINT_URL": "http://127.0.0.1:9"}  # fmt: skip
+    manifest = csv_manifest(args.rows)
+    job = job_file(manifest, workdir)
+    one_row = workdir / "one-row.csv"
+    one_row.write_text(f"{BUCKETS[0]},a\n")
+    ours = [python, "-m", "s3batch_tui"]
+    compare("CSV manifest", args.rows, {
+        "start-up (1-row validate)": lambda: measure([*ours, "manifest", "validate", str(one_row)], env),
+        "csv.reader + unquote_plus": lambda: measure([python, "-c", CSV_PEER, str(manifest)], env),
+        "manifest validate": lambda: measure([*ours, "manifest", "validate", str(manifest)], env),
+        "run: Preparing to Suspended": lambda: measure([*ours, "run", str(job)], env, until="Waiting for confirmation"),
+    }, args.rounds, peer="csv.reader + unquote_plus", startup="start-up (1-row validate)")  # fmt: skip
+    inventory_json, data_files = inventory(args.inventory_rows)
+    data = [str(p) for p in data_files]
+    compare("S3 Inventory (gzip CSV)", args.inventory_rows, {
+        "start-up (1-row validate)": lambda: measure([*ours, "manifest", "validate", str(one_row)], env),
+        "gzip alone": lambda: measure([python, "-c", GZIP_ALONE, *data], env),
+        "csv.reader + unquote_plus": lambda: measure([python, "-c", INVENTORY_PEER, *data], env),
+        "manifest validate": lambda: measure([*ours, "manifest", "validate", str(inventory_json)], env),
+    }, args.rounds, peer="csv.reader + unquote_plus", startup="start-up (1-row validate)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
