@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from s3batch_tui.core.clip import clip_repr
 from s3batch_tui.core.errors import ManifestError
 from s3batch_tui.core.manifest.entry import ManifestEntry
 from s3batch_tui.core.manifest.location import identity_of, location_name, open_location
@@ -99,7 +100,7 @@ class CsvManifest(StreamingSource):
         layout = self.fields or _DEFAULT_LAYOUTS.get(len(fields), ("Bucket", "Key"))
         if first and _looks_like_header(fields, layout):
             raise ManifestError(
-                f"the first row looks like a header ({text!r}): CSV manifests have no header row, remove it",
+                f"the first row looks like a header ({clip_repr(text)}): CSV manifests have no header row, remove it",
                 at(self.name, line, 1),
             )
         if self.fields is None and len(fields) not in _DEFAULT_LAYOUTS:

@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_pascal
 
+from s3batch_tui.core.clip import clip_repr
+
 __all__ = [
     "AwsModel",
     "CannedAcl",
@@ -67,7 +69,7 @@ def local_path(uri: str) -> Path:
 
 def _check_local_uri(value: str) -> str:
     if not value[len(LOCAL_URI_PREFIX):].startswith("/"):
-        raise ValueError(f"expected file:///absolute/path, got {value!r}")
+        raise ValueError(f"expected file:///absolute/path, got {clip_repr(value)}")
     return value
 
 
@@ -75,7 +77,7 @@ def _check_bucket_arn(value: str) -> str:
     if is_local_uri(value):
         return _check_local_uri(value)
     if not value.startswith(S3_ARN_PREFIX) or "/" in value[len(S3_ARN_PREFIX):] or value == S3_ARN_PREFIX:
-        raise ValueError(f"expected a bucket ARN like arn:aws:s3:::my-bucket or file:///dir, got {value!r}")
+        raise ValueError(f"expected a bucket ARN like arn:aws:s3:::my-bucket or file:///dir, got {clip_repr(value)}")
     return value
 
 

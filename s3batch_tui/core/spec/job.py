@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from s3batch_tui.core.errors import InputError
+from s3batch_tui.core.json_input import parse_json
 from s3batch_tui.core.spec.base import GIB, MIB, AwsModel, Tag, is_local_uri
 from s3batch_tui.core.spec.base import _check_bucket_arn
 from s3batch_tui.core.spec.manifest import Manifest, ManifestGenerator
@@ -149,10 +150,7 @@ def describe_validation_error(error: ValidationError, source: str) -> str:
 
 def parse_job_spec(text: str, source: str = "job file") -> JobSpec:
     """Parse a job file's text; raises InputError naming the field path on bad input."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON: {exc.msg}", f"{source} line {exc.lineno} column {exc.colno}") from None
+    data = parse_json(text, source)
     if not isinstance(data, dict):
         raise InputError("expected a JSON object at the top level", source)
     try:

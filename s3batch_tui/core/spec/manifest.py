@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from s3batch_tui.core.clip import clip_repr
 from s3batch_tui.core.spec.base import S3_ARN_PREFIX, AwsModel, is_local_uri
 from s3batch_tui.core.spec.base import _check_bucket_arn, _check_local_uri
 
@@ -56,7 +57,7 @@ class ManifestLocation(AwsModel):
         rest = value[len(S3_ARN_PREFIX):] if value.startswith(S3_ARN_PREFIX) else ""
         bucket, _, key = rest.partition("/")
         if not bucket or not key:
-            raise ValueError(f"expected arn:aws:s3:::bucket/key or file:///absolute/path, got {value!r}")
+            raise ValueError(f"expected arn:aws:s3:::bucket/key or file:///absolute/path, got {clip_repr(value)}")
         return value
 
     @model_validator(mode="after")
