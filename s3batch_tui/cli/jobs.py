@@ -21,9 +21,11 @@ from s3batch_tui.cli.context import (
 from s3batch_tui.cli.progress import ProgressPrinter
 from s3batch_tui.core.engine.control import ControlResult, request_control
 from s3batch_tui.core.engine.events import JobStatusChanged
-from s3batch_tui.core.errors import JobStateError
+from s3batch_tui.core.errors import InputError, JobStateError
+from s3batch_tui.core.preflight import preflight
 from s3batch_tui.core.retry_failed import create_retry_job
 from s3batch_tui.core.spec import JobSpec, describe_validation_error, load_job_spec
+from s3batch_tui.core.start_failure import record_start_failure
 from s3batch_tui.core.status import JobStatus
 from s3batch_tui.core.store import JobRecord
 
@@ -135,7 +137,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     """`run JOB.json`: create, then run to the end; the job id is stdout's first line."""
     ctx = Context(args)
     spec = spec_from_args(args)
-    record = ctx.store.create_job(str(uuid.uuid4()), spec)
+    if args.dry_run:
+        from s3batch_tui.cli.dry_run import print_dry_run
+
+        return print_dry_run(ctx, spec, args.sample)
+    job_id = str(uuid.uuid4())
+    preflight(spec, ctx.clients, job_id)  # bad environment: exit 2 with nothing stored
+    record = ctx.store.create_job(job_id, spec)
     print(record.id, flush=True)
     return run_to_end(ctx, record.id, args.yes)
 
@@ -149,9 +157,17 @@ def cmd_create(args: argparse.Namespace) -> int:
 
 
 def cmd_job_run(args: argparse.Namespace) -> int:
-    """`job run ID`: run or resume until the job ends."""
+    """`job run ID`: run or resume until the job ends (the TUI's runners are this command too)."""
     ctx = Context(args)
-    return run_to_end(ctx, ctx.resolve(args.job_id), args.yes)
+    job_id = ctx.resolve(args.job_id)
+    record = ctx.store.get(job_id)
+    if not record.status.is_terminal and not ctx.store.lease_is_live(record):
+        try:
+            preflight(record.spec, ctx.clients, job_id)
+        except InputError as exc:
+            record_start_failure(ctx.store, job_id, exc.code, str(exc))
+            raise
+    return run_to_end(ctx, job_id, args.yes)
 
 
 def cmd_control(args: argparse.Namespace) -> int:

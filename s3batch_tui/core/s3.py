@@ -15,6 +15,10 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import ProfileNotFound
+
+from s3batch_tui.core.clip import clip_repr
+from s3batch_tui.core.errors import InputError
 
 
 @dataclass(frozen=True)
@@ -41,7 +45,7 @@ class ClientFactory:
     def __init__(self, settings: AwsSettings | None = None, max_pool_connections: int = 10) -> None:
         self.settings = settings or AwsSettings()
         self.max_pool_connections = max_pool_connections
-        self._session = boto3.session.Session(profile_name=self.settings.profile, region_name=self.settings.region)
+        self.session = make_session(self.settings)
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
 
@@ -63,8 +67,24 @@ class ClientFactory:
             read_timeout=900 if service == "lambda" else 60,
             s3=s3_options or None,
         )
-        region = self._session.region_name or "us-east-1"
-        return self._session.client(service, endpoint_url=endpoint, region_name=region, config=config)
+        region = self.session.region_name or "us-east-1"
+        return self.session.client(service, endpoint_url=endpoint, region_name=region, config=config)
+
+
+def make_session(settings: AwsSettings) -> boto3.session.Session:
+    """A boto3 session; a profile that does not exist is an InputError naming it and where it came from."""
+    try:
+        return boto3.session.Session(profile_name=settings.profile, region_name=settings.region)
+    except ProfileNotFound:
+        where = "--profile" if settings.profile else "AWS_PROFILE"
+        name = settings.profile or os.environ.get("AWS_PROFILE") or os.environ.get("AWS_DEFAULT_PROFILE") or ""
+        raise InputError(
+            f"the AWS profile {clip_repr(name)} does not exist (profiles are read from "
+            f"{os.environ.get('AWS_CONFIG_FILE', '~/.aws/config')} and "
+            f"{os.environ.get('AWS_SHARED_CREDENTIALS_FILE', '~/.aws/credentials')})",
+            where,
+            "ProfileNotFound",
+        ) from None
 
 
 def credentials_available(settings: AwsSettings) -> bool:
