@@ -18,6 +18,7 @@ from s3batch_tui.cli.context import (
     CliError,
     Context,
 )
+from s3batch_tui.cli.dry_run import print_dry_run
 from s3batch_tui.cli.progress import ProgressPrinter
 from s3batch_tui.core.engine.control import ControlResult, request_control
 from s3batch_tui.core.engine.events import JobStatusChanged
@@ -138,8 +139,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     ctx = Context(args)
     spec = spec_from_args(args)
     if args.dry_run:
-        from s3batch_tui.cli.dry_run import print_dry_run
-
         return print_dry_run(ctx, spec, args.sample)
     job_id = str(uuid.uuid4())
     preflight(spec, ctx.clients, job_id)  # bad environment: exit 2 with nothing stored

@@ -18,7 +18,7 @@ def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
 def test_a_deeply_nested_job_file_exits_two_and_stores_nothing(server_env, capsys, tmp_path):
     job = tmp_path / "deep.json"
     job.write_text(DEEP)
-    for argv in (["run", str(job)], ["job", "create", str(job)]):
+    for argv in (["run", str(job)], ["job", "create", str(job)], ["run", "--dry-run", str(job)]):
         code, out, err = run_cli(capsys, *argv)
         assert code == 2 and out == ""
         assert err == f"s3batch-tui: error: {job}: JSON nested too deeply (arrays or objects inside each other beyond any real document)\n"
