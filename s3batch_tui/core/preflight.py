@@ -13,11 +13,9 @@ report directory is checked with `os.access` on its nearest existing ancestor.
 from __future__ import annotations
 
 import os
-import time
 import uuid
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -26,13 +24,9 @@ from s3batch_tui.core.engine.retry import NO_HTTP_STATUS, outcome_from_exception
 from s3batch_tui.core.errors import InputError
 from s3batch_tui.core.manifest.open import open_manifest
 from s3batch_tui.core.report.writer import report_base_key
+from s3batch_tui.core.retry_call import call_with_retries
 from s3batch_tui.core.s3 import ClientFactory
 from s3batch_tui.core.spec import JobSpec, bucket_from_arn, is_local_uri, local_path
-
-T = TypeVar("T")
-
-RETRY_DELAYS = (0.25, 1.0)
-"""Waits before the 2nd and 3rd attempt of a preflight request that failed transiently."""
 
 
 class PreflightError(InputError):
@@ -49,18 +43,6 @@ def needs_s3(spec: JobSpec) -> bool:
     manifest_local = spec.manifest is not None and is_local_uri(spec.manifest.location.object_arn)
     report_local = not spec.report.enabled or is_local_uri(spec.report.bucket or "")
     return not (local_lambda and manifest_local and report_local)
-
-
-def call_with_retries(call: Callable[[], T], sleep: Callable[[float], object] = time.sleep) -> T:
-    """`call()`, again after a transient failure (5xx, throttling, connection error), at most 3 times."""
-    for delay in (*RETRY_DELAYS, None):
-        try:
-            return call()
-        except (ClientError, BotoCoreError) as exc:
-            if delay is None or not outcome_from_exception(exc).retryable:
-                raise
-        sleep(delay)
-    raise AssertionError("unreachable")
 
 
 def check_credentials(clients: ClientFactory) -> None:

@@ -20,7 +20,7 @@ from s3batch_tui.core.engine.retry import outcome_from_exception
 from s3batch_tui.core.manifest.entry import ManifestEntry
 from s3batch_tui.core.operations.restore import GLACIER_CLASSES
 from s3batch_tui.core.operations.tagging import object_address
-from s3batch_tui.core.preflight import call_with_retries
+from s3batch_tui.core.retry_call import call_with_retries
 from s3batch_tui.core.spec import JobSpec
 
 LOCK_OPERATIONS = ("S3PutObjectRetention", "S3PutObjectLegalHold")
