@@ -10,11 +10,14 @@ import pytest
 
 from s3batch_tui.cli import main
 from s3batch_tui.core.launcher import Launcher
-from s3batch_tui.core.s3 import AwsSettings
+from s3batch_tui.core.preflight import PreflightError, preflight
+from s3batch_tui.core.s3 import AwsSettings, ClientFactory
+from s3batch_tui.core.spec import JobSpec
 from s3batch_tui.core.start_failure import reap_failed_starts
 from s3batch_tui.core.status import JobStatus
 from s3batch_tui.core.store import Store
 from s3batch_tui.settings import Settings
+from tests.integration.tiny_http import ScriptedHandler, serve
 
 TAGGED = [{"Key": "done", "Value": "yes"}]
 
@@ -185,3 +188,41 @@ def test_a_runner_that_dies_at_start_leaves_the_job_failed_with_its_last_words(s
     assert record.status == "Failed"
     (reason,) = record.failure_reasons
     assert reason == {"FailureCode": "RunnerFailed", "FailureReason": "the runner exited with code 1: boom: no start"}
+
+
+class FlakyHead(ScriptedHandler):
+    """HeadBucket answers 503 `failures` times, then 200; writes are accepted."""
+
+    def do_HEAD(self) -> None:
+        type(self).heads += 1
+        if type(self).heads <= type(self).failures:
+            self.reply(503)
+        else:
+            self.reply(200)
+
+    def do_PUT(self) -> None:
+        self.reply(200)
+
+    def do_DELETE(self) -> None:
+        self.reply(204)
+
+
+@pytest.mark.parametrize("failures, passes", [(2, True), (3, False)])
+def test_a_transient_fault_in_preflight_is_retried_twice(tmp_path, monkeypatch, failures, passes):
+    for name, value in {"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y", "AWS_REGION": "us-east-1"}.items():
+        monkeypatch.setenv(name, value)
+    spec = JobSpec.model_validate({
+        "Operation": {"S3PutObjectTagging": {"TagSet": []}},
+        "Manifest": {"Spec": {"Format": "S3BatchOperations_CSV_20180820", "Fields": ["Bucket", "Key"]},
+                     "Location": {"ObjectArn": "arn:aws:s3:::manifests/m.csv", "ETag": "e"}},
+        "Report": {"Enabled": False},
+    })  # fmt: skip
+    with serve(FlakyHead, heads=0, failures=failures) as (url, handler):
+        clients = ClientFactory(AwsSettings(endpoint_url=url))
+        monkeypatch.setattr("s3batch_tui.core.retry_call.RETRY_DELAYS", (0.01, 0.01))
+        if passes:
+            preflight(spec, clients, "job")
+        else:
+            with pytest.raises(PreflightError, match="HeadBucket on 'manifests' answered 503"):
+                preflight(spec, clients, "job")
+        assert handler.heads == 3
