@@ -4,15 +4,9 @@ from __future__ import annotations
 
 import json
 
-from s3batch_tui.cli import main
+from tests.integration.test_cli import run_cli
 
 DEEP = "[" * 200_000
-
-
-def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_a_deeply_nested_job_file_exits_two_and_stores_nothing(server_env, capsys, tmp_path):

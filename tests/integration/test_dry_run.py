@@ -12,12 +12,7 @@ from s3batch_tui.core.dry_run import dry_run
 from s3batch_tui.core.s3 import AwsSettings, ClientFactory
 from s3batch_tui.core.spec import JobSpec
 from tests.integration.conftest import job_document, seed_objects, write_manifest
-
-
-def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.integration.test_cli import run_cli
 
 
 def write_job(tmp_path, document: dict):

@@ -8,7 +8,6 @@ import time
 
 import pytest
 
-from s3batch_tui.cli import main
 from s3batch_tui.core.launcher import Launcher
 from s3batch_tui.core.preflight import PreflightError, preflight
 from s3batch_tui.core.s3 import AwsSettings, ClientFactory
@@ -17,21 +16,10 @@ from s3batch_tui.core.start_failure import reap_failed_starts
 from s3batch_tui.core.status import JobStatus
 from s3batch_tui.core.store import Store
 from s3batch_tui.settings import Settings
+from tests.integration.test_cli import run_cli, show
 from tests.integration.tiny_http import ScriptedHandler, serve
 
 TAGGED = [{"Key": "done", "Value": "yes"}]
-
-
-def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def job_status(capsys, job_id: str) -> dict:
-    code, out, _ = run_cli(capsys, "job", "show", job_id, "--json")
-    assert code == 0
-    return json.loads(out)["Job"]
 
 
 def untouched(s3, bucket, keys) -> bool:
@@ -64,7 +52,7 @@ def test_job_run_and_report_show_with_a_missing_profile_exit_two_and_the_job_sho
     code, out, err = run_cli(capsys, "--profile", "nosuch", "job", "run", job_id)
     assert code == 2 and "Traceback" not in err
     assert err.startswith("s3batch-tui: error: --profile: the AWS profile 'nosuch' does not exist")
-    job = job_status(capsys, job_id)
+    job = show(capsys, job_id)
     assert job["Status"] == "Failed"
     assert job["FailureReasons"][0]["FailureCode"] == "ProfileNotFound"
     assert "nosuch" in job["FailureReasons"][0]["FailureReason"]
@@ -153,7 +141,7 @@ def test_job_run_on_a_paused_job_keeps_it_paused_with_the_reason(server_env, cap
         store.set_status(job_id, JobStatus(status), "stopped for the test")
     code, _, err = run_cli(capsys, "--endpoint-url", "http://127.0.0.1:1", "job", "run", job_id)
     assert code == 2 and "cannot reach the S3 endpoint http://127.0.0.1:1" in err
-    job = job_status(capsys, job_id)
+    job = show(capsys, job_id)
     assert job["Status"] == "Paused" and "cannot reach the S3 endpoint" in job["StatusUpdateReason"]
     code, out, _ = run_cli(capsys, "job", "run", job_id)  # fixed: it resumes and completes
     assert code == 0 and "Status: Complete" in out
