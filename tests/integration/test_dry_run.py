@@ -146,3 +146,22 @@ def test_a_dry_run_with_a_malformed_manifest_or_a_wrong_endpoint_exits_two(serve
     code, out, err = run_cli(capsys, "run", "--dry-run", str(job_path))
     assert code == 2 and out == "" and "line 3" in err
     assert nothing_stored(tmp_path)
+
+
+def test_a_generator_dry_run_lists_the_source_and_writes_no_manifest_output(server_env, capsys, s3, bucket, tmp_path):
+    seed_objects(s3, bucket, ["logs/a.log", "logs/b.log", "other.txt"])
+    output = tmp_path / "generated"
+    document = {
+        "Operation": {"S3PutObjectTagging": {"TagSet": [{"Key": "k", "Value": "v"}]}},
+        "ManifestGenerator": {"S3JobManifestGenerator": {
+            "SourceBucket": f"arn:aws:s3:::{bucket}", "EnableManifestOutput": True,
+            "ManifestOutputLocation": {"Bucket": f"file://{output}", "ManifestFormat": "S3InventoryReport_CSV_20211130"},
+            "Filter": {"KeyNameConstraint": {"MatchAnyPrefix": ["logs/"]}},
+        }},
+        "Report": {"Enabled": False},
+    }  # fmt: skip
+    code, out, err = run_cli(capsys, "run", "--dry-run", str(write_job(tmp_path, document)))
+    assert code == 0, err
+    assert "Tasks: 2 in the manifest; HEAD of every object." in out and "No problem found." in out
+    assert not output.exists() and nothing_stored(tmp_path)
+    assert s3.get_object_tagging(Bucket=bucket, Key="logs/a.log")["TagSet"] == []

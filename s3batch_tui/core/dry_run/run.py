@@ -89,7 +89,9 @@ def dry_run(spec: JobSpec, clients: ClientFactory, sample: int | None = 100, wor
 
 def _generated_manifest(spec: JobSpec, s3, path: Path) -> Manifest:
     """List the generator's source into a scratch CSV; its ManifestOutputLocation is not written."""
-    generator = spec.manifest_generator.s3_job_manifest_generator.model_copy(update={"manifest_output_location": None})
+    generator = spec.manifest_generator.s3_job_manifest_generator.model_copy(
+        update={"enable_manifest_output": False, "manifest_output_location": None}
+    )
     generate_manifest(generator, s3, path, DRY_RUN_ID)
     return Manifest.model_validate({
         "Spec": {"Format": "S3BatchOperations_CSV_20180820", "Fields": ["Bucket", "Key"]},
