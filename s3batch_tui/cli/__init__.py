@@ -13,6 +13,7 @@ import sys
 from s3batch_tui import __version__
 from s3batch_tui.cli import jobs, looks
 from s3batch_tui.cli.context import EXIT_BAD_INPUT, CliError, Context
+from s3batch_tui.core.clip import clip_repr
 from s3batch_tui.core.errors import InputError, JobNotFound, JobStateError
 
 
@@ -39,7 +40,7 @@ def sample_size(text: str) -> int | None:
     if text == "all":
         return None
     if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive number or 'all', got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected a positive number or 'all', got {clip_repr(text)}")
     return int(text)
 
 

@@ -87,3 +87,12 @@ def test_a_huge_key_in_a_csv_row_is_echoed_capped(tmp_path):
     with pytest.raises(ManifestError) as caught:
         source.validate()
     assert len(str(caught.value)) < 800 and "more)" in str(caught.value)
+
+
+def test_a_huge_unknown_field_name_is_echoed_capped():
+    job = {"Operation": {"S3PutObjectTagging": {"TagSet": []}}, "Report": {"Enabled": False}, "F" * 100_000: 1}
+    with pytest.raises(InputError) as caught:
+        parse_job_spec(json.dumps(job), "job.json")
+    lines = str(caught.value).splitlines()
+    assert any("F" * 200 + "... (99,800 more): unknown field" in line for line in lines)
+    assert max(map(len, lines)) < 400

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
+from s3batch_tui.core.clip import clip
 from s3batch_tui.core.errors import InputError
 from s3batch_tui.core.json_input import parse_json
 from s3batch_tui.core.spec.base import GIB, MIB, AwsModel, Tag, is_local_uri
@@ -141,6 +142,7 @@ def describe_validation_error(error: ValidationError, source: str) -> str:
         path = ""
         for part in problem["loc"]:
             path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+        path = clip(path)  # a field name is user input too
         message = problem["msg"].removeprefix("Value error, ")
         if problem["type"] == "extra_forbidden":
             message = "unknown field (check the spelling against AWS CreateJob)"
