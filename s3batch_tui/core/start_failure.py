@@ -16,20 +16,29 @@ def record_start_failure(store: Store, job_id: str, code: str, reason: str) -> b
     Suspended job keeps waiting, with the reason. A job that has ended, or that a live
     runner holds, is left alone: that runner's word counts.
     """
-    record = store.get(job_id)
-    if record.status.is_terminal:
+    current = store.get(job_id).status
+    if current.is_terminal:
         return False
-    if record.status == JobStatus.NEW:
-        status, reasons = JobStatus.FAILED, [{"FailureCode": code, "FailureReason": reason}]
-    elif record.status == JobStatus.PAUSED or can_transition(record.status, JobStatus.PAUSED):
-        status, reasons = JobStatus.PAUSED, None
+    reasons = None
+    if current == JobStatus.NEW:
+        path, reasons = _path(current, JobStatus.FAILED), [{"FailureCode": code, "FailureReason": reason}]
+    elif current == JobStatus.PAUSED or can_transition(current, JobStatus.PAUSED):
+        path = [JobStatus.PAUSED]
     else:
-        status, reasons = record.status, None
+        path = [current]
     try:
-        store.set_status(job_id, status, reason, reasons, unless_running=True)
+        for status in path:
+            store.set_status(job_id, status, reason, reasons if status == path[-1] else None, unless_running=True)
     except JobStateError:  # LeaseHeld too: a runner took the job meanwhile
         return False
     return True
+
+
+def _path(old: JobStatus, new: JobStatus) -> list[JobStatus]:
+    """`new`, or Failing then Failed where a job may reach Failed only through Failing."""
+    if can_transition(old, new) or not can_transition(old, JobStatus.FAILING):
+        return [new]
+    return [JobStatus.FAILING, new]
 
 
 def reap_failed_starts(store: Store, launcher: Launcher) -> list[str]:
