@@ -35,10 +35,10 @@ def _run_flags(parser: argparse.ArgumentParser) -> None:
                         help="allow a LocalDeleteObject job to delete (instead of Confirmed: true in the job file)")  # fmt: skip
 
 
-def sample_size(text: str) -> int | None:
-    """`--sample`: a positive count, or `all` (None)."""
+def sample_size(text: str) -> int | str:
+    """`--sample`: a positive count, or "all"."""
     if text == "all":
-        return None
+        return text
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"expected a positive number or 'all', got {clip_repr(text)}")
     return int(text)
@@ -61,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("job_file", metavar="JOB.json")
     run.add_argument("--dry-run", action="store_true",
                      help="change nothing, store nothing: check a sample of objects and predict the outcome")  # fmt: skip
-    run.add_argument("--sample", type=sample_size, default=100, metavar="N|all",
+    run.add_argument("--sample", type=sample_size, metavar="N|all",
                      help="objects to HEAD in a dry run (default 100; all: every object)")  # fmt: skip
     _spec_flags(run)
     _run_flags(run)

@@ -140,6 +140,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     spec = spec_from_args(args)
     if args.dry_run:
         return print_dry_run(ctx, spec, args.sample)
+    if args.sample is not None:
+        raise CliError("--sample applies only with --dry-run")
     job_id = str(uuid.uuid4())
     preflight(spec, ctx.clients, job_id)  # bad environment: exit 2 with nothing stored
     record = ctx.store.create_job(job_id, spec)

@@ -165,3 +165,10 @@ def test_a_generator_dry_run_lists_the_source_and_writes_no_manifest_output(serv
     assert "Tasks: 2 in the manifest; HEAD of every object." in out and "No problem found." in out
     assert not output.exists() and nothing_stored(tmp_path)
     assert s3.get_object_tagging(Bucket=bucket, Key="logs/a.log")["TagSet"] == []
+
+
+def test_sample_without_dry_run_is_refused_before_anything_is_stored(server_env, capsys, make_job, tmp_path):
+    job_path, _ = make_job(1)
+    code, out, err = run_cli(capsys, "run", "--sample", "5", str(job_path))
+    assert (code, out, err) == (2, "", "s3batch-tui: error: --sample applies only with --dry-run\n")
+    assert nothing_stored(tmp_path)
