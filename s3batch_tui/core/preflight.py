@@ -62,7 +62,8 @@ def check_credentials(clients: ClientFactory) -> None:
 
 
 def buckets_to_check(spec: JobSpec, s3: Any) -> dict[str, str]:
-    """Bucket name -> the field that names it, for every bucket the job relies on."""
+    """Bucket name -> the field that names it, for every bucket the job relies on (a Lambda
+    job's objects are the function's business: their bucket is not checked)."""
     named: dict[str, str] = {}
     if spec.manifest is not None and not is_local_uri(spec.manifest.location.object_arn):
         named.setdefault(spec.manifest.location.bucket_and_key[0], "Manifest.Location.ObjectArn")
@@ -74,7 +75,7 @@ def buckets_to_check(spec: JobSpec, s3: Any) -> dict[str, str]:
         named.setdefault(bucket_from_arn(copy.target_resource), "Operation.S3PutObjectCopy.TargetResource")
     if spec.report.enabled and spec.report.bucket and not is_local_uri(spec.report.bucket):
         named.setdefault(bucket_from_arn(spec.report.bucket), "Report.Bucket")
-    if spec.manifest is not None:
+    if spec.manifest is not None and spec.operation.name != "LambdaInvoke":  # a function may not read S3
         first = _first_row_bucket(spec, s3)
         if first:
             named.setdefault(first, "the bucket of the manifest's first row")
