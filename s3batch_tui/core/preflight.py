@@ -61,9 +61,8 @@ def check_credentials(clients: ClientFactory) -> None:
         )
 
 
-def buckets_to_check(spec: JobSpec, s3: Any) -> dict[str, str]:
-    """Bucket name -> the field that names it, for every bucket the job relies on (a Lambda
-    job's objects are the function's business: their bucket is not checked)."""
+def named_buckets(spec: JobSpec) -> dict[str, str]:
+    """Bucket name -> the field that names it, for every bucket the job file names."""
     named: dict[str, str] = {}
     if spec.manifest is not None and not is_local_uri(spec.manifest.location.object_arn):
         named.setdefault(spec.manifest.location.bucket_and_key[0], "Manifest.Location.ObjectArn")
@@ -75,15 +74,15 @@ def buckets_to_check(spec: JobSpec, s3: Any) -> dict[str, str]:
         named.setdefault(bucket_from_arn(copy.target_resource), "Operation.S3PutObjectCopy.TargetResource")
     if spec.report.enabled and spec.report.bucket and not is_local_uri(spec.report.bucket):
         named.setdefault(bucket_from_arn(spec.report.bucket), "Report.Bucket")
-    if spec.manifest is not None and spec.operation.name != "LambdaInvoke":  # a function may not read S3
-        first = _first_row_bucket(spec, s3)
-        if first:
-            named.setdefault(first, "the bucket of the manifest's first row")
     return named
 
 
-def _first_row_bucket(spec: JobSpec, s3: Any) -> str | None:
-    """The first entry's bucket; a manifest that cannot be read is left to Preparing to describe."""
+def first_row_bucket(spec: JobSpec, s3: Any) -> str | None:
+    """The bucket of the manifest's first object, or None: no manifest yet (generator), a
+    Lambda job (its objects are the function's business), or a manifest that cannot be
+    read (Preparing describes that, with line and column)."""
+    if spec.manifest is None or spec.operation.name == "LambdaInvoke":
+        return None
     try:
         entries = open_manifest(spec.manifest, s3).entries()
         try:
@@ -170,8 +169,12 @@ def preflight(spec: JobSpec, clients: ClientFactory, job_id: str, *, write_test:
             check_report_writable(spec, None, job_id)
         return
     check_credentials(clients)
-    s3 = clients.client("s3")
-    for bucket, where in buckets_to_check(spec, s3).items():
+    s3 = clients.probe_client()
+    named = named_buckets(spec)
+    for bucket, where in named.items():
         check_bucket(s3, bucket, where)
+    first = first_row_bucket(spec, s3)  # read after the checks above: they name a dead endpoint faster
+    if first and first not in named:
+        check_bucket(s3, first, "the bucket of the manifest's first row")
     if write_test:
         check_report_writable(spec, s3, job_id)

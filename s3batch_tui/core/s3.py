@@ -21,6 +21,13 @@ from s3batch_tui.core.clip import clip_repr
 from s3batch_tui.core.errors import InputError
 
 
+PROBE_CONNECT_TIMEOUT = 2.0
+"""Seconds a preflight request waits for a connection (three attempts: about 8 s in all)."""
+
+PROBE_READ_TIMEOUT = 10.0
+"""Seconds a preflight request waits for an answer."""
+
+
 @dataclass(frozen=True)
 class AwsSettings:
     """Where to send requests. None means: whatever the AWS SDK finds by itself."""
@@ -56,15 +63,20 @@ class ClientFactory:
                 self._clients[service] = self._make(service)
             return self._clients[service]
 
-    def _make(self, service: str) -> Any:
+    def probe_client(self) -> Any:
+        """A separate S3 client with short timeouts, for checks that must fail fast
+        (preflight): an endpoint that drops connections is named in seconds, not minutes."""
+        return self._make("s3", connect_timeout=PROBE_CONNECT_TIMEOUT, read_timeout=PROBE_READ_TIMEOUT)
+
+    def _make(self, service: str, connect_timeout: float = 10, read_timeout: float | None = None) -> Any:
         endpoint = self.settings.endpoint_url
         s3_options = {"addressing_style": "path"} if self.settings.effective_endpoint else {}
         config = Config(
             max_pool_connections=self.max_pool_connections,
             retries={"total_max_attempts": 1, "mode": "standard"},
-            connect_timeout=10,
+            connect_timeout=connect_timeout,
             # A Lambda may run up to 15 minutes; timing out earlier would invoke it twice.
-            read_timeout=900 if service == "lambda" else 60,
+            read_timeout=read_timeout or (900 if service == "lambda" else 60),
             s3=s3_options or None,
         )
         region = self.session.region_name or "us-east-1"

@@ -214,3 +214,35 @@ def test_a_transient_fault_in_preflight_is_retried_twice(tmp_path, monkeypatch, 
             with pytest.raises(PreflightError, match="HeadBucket on 'manifests' answered 503"):
                 preflight(spec, clients, "job")
         assert handler.heads == 3
+
+
+def test_an_endpoint_that_drops_connections_is_named_within_seconds(tmp_path, monkeypatch):
+    """A listener whose accept queue is full: the kernel drops new SYNs, as a firewall would."""
+    import socket
+
+    for name, value in {"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y", "AWS_REGION": "us-east-1"}.items():
+        monkeypatch.setenv(name, value)
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    fillers = []
+    for _ in range(3):  # fill the queue (never accepted); later connects hang
+        filler = socket.socket()
+        filler.setblocking(False)
+        filler.connect_ex(listener.getsockname())
+        fillers.append(filler)
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    spec = JobSpec.model_validate({
+        "Operation": {"S3PutObjectTagging": {"TagSet": []}},
+        "Manifest": {"Spec": {"Format": "S3BatchOperations_CSV_20180820", "Fields": ["Bucket", "Key"]},
+                     "Location": {"ObjectArn": "arn:aws:s3:::manifests/m.csv", "ETag": "e"}},
+        "Report": {"Enabled": False},
+    })  # fmt: skip
+    started = time.monotonic()
+    try:
+        with pytest.raises(PreflightError, match=f"cannot reach the S3 endpoint {url}: Connect timeout"):
+            preflight(spec, ClientFactory(AwsSettings(endpoint_url=url)), "job")
+    finally:
+        for sock in [*fillers, listener]:
+            sock.close()
+    assert time.monotonic() - started < 15
