@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import sys
 import time
 
@@ -178,6 +179,21 @@ def test_a_runner_that_dies_at_start_leaves_the_job_failed_with_its_last_words(s
     assert reason == {"FailureCode": "RunnerFailed", "FailureReason": "the runner exited with code 1: boom: no start"}
 
 
+def fake_credentials(monkeypatch) -> None:
+    for name, value in {"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y", "AWS_REGION": "us-east-1"}.items():
+        monkeypatch.setenv(name, value)
+
+
+def remote_manifest_job() -> JobSpec:
+    """A job whose manifest is in S3 bucket "manifests" (no report): preflight's one bucket."""
+    return JobSpec.model_validate({
+        "Operation": {"S3PutObjectTagging": {"TagSet": []}},
+        "Manifest": {"Spec": {"Format": "S3BatchOperations_CSV_20180820", "Fields": ["Bucket", "Key"]},
+                     "Location": {"ObjectArn": "arn:aws:s3:::manifests/m.csv", "ETag": "e"}},
+        "Report": {"Enabled": False},
+    })  # fmt: skip
+
+
 class FlakyHead(ScriptedHandler):
     """HeadBucket answers 503 `failures` times, then 200; writes are accepted."""
 
@@ -197,14 +213,8 @@ class FlakyHead(ScriptedHandler):
 
 @pytest.mark.parametrize("failures, passes", [(2, True), (3, False)])
 def test_a_transient_fault_in_preflight_is_retried_twice(tmp_path, monkeypatch, failures, passes):
-    for name, value in {"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y", "AWS_REGION": "us-east-1"}.items():
-        monkeypatch.setenv(name, value)
-    spec = JobSpec.model_validate({
-        "Operation": {"S3PutObjectTagging": {"TagSet": []}},
-        "Manifest": {"Spec": {"Format": "S3BatchOperations_CSV_20180820", "Fields": ["Bucket", "Key"]},
-                     "Location": {"ObjectArn": "arn:aws:s3:::manifests/m.csv", "ETag": "e"}},
-        "Report": {"Enabled": False},
-    })  # fmt: skip
+    fake_credentials(monkeypatch)
+    spec = remote_manifest_job()
     with serve(FlakyHead, heads=0, failures=failures) as (url, handler):
         clients = ClientFactory(AwsSettings(endpoint_url=url))
         monkeypatch.setattr("s3batch_tui.core.retry_call.RETRY_DELAYS", (0.01, 0.01))
@@ -220,8 +230,7 @@ def test_an_endpoint_that_drops_connections_is_named_within_seconds(tmp_path, mo
     """A listener whose accept queue is full: the kernel drops new SYNs, as a firewall would."""
     import socket
 
-    for name, value in {"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y", "AWS_REGION": "us-east-1"}.items():
-        monkeypatch.setenv(name, value)
+    fake_credentials(monkeypatch)
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(0)
@@ -232,12 +241,7 @@ def test_an_endpoint_that_drops_connections_is_named_within_seconds(tmp_path, mo
         filler.connect_ex(listener.getsockname())
         fillers.append(filler)
     url = f"http://127.0.0.1:{listener.getsockname()[1]}"
-    spec = JobSpec.model_validate({
-        "Operation": {"S3PutObjectTagging": {"TagSet": []}},
-        "Manifest": {"Spec": {"Format": "S3BatchOperations_CSV_20180820", "Fields": ["Bucket", "Key"]},
-                     "Location": {"ObjectArn": "arn:aws:s3:::manifests/m.csv", "ETag": "e"}},
-        "Report": {"Enabled": False},
-    })  # fmt: skip
+    spec = remote_manifest_job()
     started = time.monotonic()
     try:
         with pytest.raises(PreflightError, match=f"cannot reach the S3 endpoint {url}: Connect timeout"):
