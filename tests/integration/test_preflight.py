@@ -228,8 +228,6 @@ def test_a_transient_fault_in_preflight_is_retried_twice(tmp_path, monkeypatch, 
 
 def test_an_endpoint_that_drops_connections_is_named_within_seconds(tmp_path, monkeypatch):
     """A listener whose accept queue is full: the kernel drops new SYNs, as a firewall would."""
-    import socket
-
     fake_credentials(monkeypatch)
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
