@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from s3batch_tui import __version__
 from s3batch_tui.cli import serve as serve_commands
+from s3batch_tui.core.clip import clip_repr
 
 
 def command(target: str) -> Callable[[argparse.Namespace], int]:
@@ -48,6 +49,15 @@ def _run_flags(parser: argparse.ArgumentParser) -> None:
                         help="allow a LocalDeleteObject job to delete (instead of Confirmed: true in the job file)")  # fmt: skip
 
 
+def sample_size(text: str) -> int | str:
+    """`--sample`: a positive count, or "all"."""
+    if text == "all":
+        return text
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive number or 'all', got {clip_repr(text)}")
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line."""
     parser = argparse.ArgumentParser(
@@ -63,6 +73,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="create a job from a job file and run it to the end")
     run.add_argument("job_file", metavar="JOB.json")
+    run.add_argument("--dry-run", action="store_true",
+                     help="change nothing, store nothing: check a sample of objects and predict the outcome")  # fmt: skip
+    run.add_argument("--sample", type=sample_size, metavar="N|all",
+                     help="objects to HEAD in a dry run (default 100; all: every object)")  # fmt: skip
     _spec_flags(run)
     _run_flags(run)
     run.set_defaults(handler=command("jobs.cmd_run"))

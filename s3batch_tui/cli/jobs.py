@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import signal
+import uuid
 import sys
 from pathlib import Path
 
@@ -17,13 +18,16 @@ from s3batch_tui.cli.context import (
     CliError,
     Context,
 )
+from s3batch_tui.cli.dry_run import print_dry_run
 from s3batch_tui.cli.progress import ProgressPrinter
 from s3batch_tui.core.create import create_job
 from s3batch_tui.core.engine.control import ControlResult, request_control
 from s3batch_tui.core.engine.events import JobStatusChanged
-from s3batch_tui.core.errors import JobStateError
+from s3batch_tui.core.errors import InputError, JobStateError
+from s3batch_tui.core.preflight import preflight
 from s3batch_tui.core.retry_failed import create_retry_job
 from s3batch_tui.core.spec import JobSpec, describe_validation_error, load_job_spec
+from s3batch_tui.core.start_failure import record_start_failure
 from s3batch_tui.core.status import JobStatus
 from s3batch_tui.core.store import JobRecord
 
@@ -135,7 +139,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     """`run JOB.json`: create, then run to the end; the job id is stdout's first line."""
     ctx = Context(args)
     spec = spec_from_args(args)
-    record = ctx.store.get(create_job(ctx.store, spec))
+    if args.dry_run:
+        return print_dry_run(ctx, spec, args.sample)
+    if args.sample is not None:
+        raise CliError("--sample applies only with --dry-run")
+    job_id = str(uuid.uuid4())
+    token = spec.client_request_token
+    if token is None or ctx.store.job_for_token(token) is None:  # a known token: nothing new runs
+        preflight(spec, ctx.clients, job_id)  # bad environment: exit 2 with nothing stored
+    record = ctx.store.get(create_job(ctx.store, spec, job_id))
     print(record.id, flush=True)
     if record.status.is_terminal:  # its ClientRequestToken named a job that has run already
         print_summary(record)
@@ -152,9 +164,17 @@ def cmd_create(args: argparse.Namespace) -> int:
 
 
 def cmd_job_run(args: argparse.Namespace) -> int:
-    """`job run ID`: run or resume until the job ends."""
+    """`job run ID`: run or resume until the job ends (the TUI's runners are this command too)."""
     ctx = Context(args)
-    return run_to_end(ctx, ctx.resolve(args.job_id), args.yes)
+    job_id = ctx.resolve(args.job_id)
+    record = ctx.store.get(job_id)
+    if not record.status.is_terminal and not ctx.store.lease_is_live(record):
+        try:
+            preflight(record.spec, ctx.clients, job_id)
+        except InputError as exc:
+            record_start_failure(ctx.store, job_id, exc.code, str(exc))
+            raise
+    return run_to_end(ctx, job_id, args.yes)
 
 
 def cmd_control(args: argparse.Namespace) -> int:

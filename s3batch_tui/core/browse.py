@@ -18,6 +18,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from s3batch_tui.core.clip import clip_repr
 from s3batch_tui.core.errors import InputError, ManifestError
 from s3batch_tui.core.manifest.entry import ManifestEntry
 from s3batch_tui.core.manifest.location import open_location
@@ -174,7 +175,7 @@ def manifest_arn(text: str, cwd: Path | None = None) -> str:
     if text.startswith("s3://"):
         bucket, _, key = text[5:].partition("/")
         if not bucket or not key:
-            raise InputError(f"expected s3://bucket/key, got {text!r}", "manifest")
+            raise InputError(f"expected s3://bucket/key, got {clip_repr(text)}", "manifest")
         return f"{S3_ARN_PREFIX}{bucket}/{key}"
     if text.startswith(S3_ARN_PREFIX):
         return text

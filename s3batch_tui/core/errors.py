@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from s3batch_tui.core.clip import clip
+
 
 class InputError(Exception):
     """Bad input (spec, manifest, flag): nothing was started or written.
 
     Attributes:
-        where: the file, field path or flag at fault ("manifest.csv line 4 column 2").
+        where: the file, field path or flag at fault ("manifest.csv line 4 column 2"),
+            capped like every echoed value (a location can be megabytes long).
         what: what is wrong and what was expected.
         code: a short machine-readable code, used as the FailureCode of a job.
     """
 
     def __init__(self, what: str, where: str = "", code: str = "InvalidInput") -> None:
         self.what = what
-        self.where = where
+        self.where = where = clip(where)
         self.code = code
         super().__init__(f"{where}: {what}" if where else what)
 

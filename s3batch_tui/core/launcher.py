@@ -13,6 +13,7 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 
+from s3batch_tui.core.clip import clip
 from s3batch_tui.core.s3 import AwsSettings
 from s3batch_tui.settings import Settings
 
@@ -24,6 +25,7 @@ class Launcher:
     settings: Settings
     aws: AwsSettings = field(default_factory=AwsSettings)
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    _reported: set[int] = field(default_factory=set)
 
     def command(self, job_id: str, workers: int | None = None) -> list[str]:
         """The command line of a runner for `job_id` (credentials travel in the environment).
@@ -59,6 +61,31 @@ class Launcher:
     def alive(self) -> list[str]:
         """Ids of the jobs whose runner, started here, is still running."""
         return [job_id for job_id, process in self.processes.items() if process.poll() is None]
+
+    def failed_runners(self) -> list[tuple[str, str]]:
+        """(job id, why) for each runner started here that exited with an error; each told once.
+
+        `why` is the exit code and the last line of the job's runner.log (the error it printed).
+        """
+        failed = []
+        for job_id, process in list(self.processes.items()):
+            code = process.poll()
+            if code in (None, 0) or process.pid in self._reported:
+                continue
+            self._reported.add(process.pid)
+            failed.append((job_id, f"the runner exited with code {code}: {self.last_log_line(job_id)}"))
+        return failed
+
+    def last_log_line(self, job_id: str) -> str:
+        """The last non-empty line of the job's runner.log (capped), or a note that it has none."""
+        try:
+            with (self.settings.job_dir(job_id) / "runner.log").open("rb") as log:
+                log.seek(0, os.SEEK_END)
+                log.seek(max(0, log.tell() - 4096))
+                lines = [line.strip() for line in log.read().decode("utf-8", "replace").splitlines() if line.strip()]
+        except OSError:
+            lines = []
+        return clip(lines[-1]) if lines else "(no output)"
 
     def stop_all(self, timeout: float = 30.0) -> None:
         """Interrupt every runner started here: each pauses its job and exits (resumable later)."""

@@ -13,6 +13,14 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+from s3batch_tui.core.clip import clip_repr
+from s3batch_tui.core.errors import InputError
+
+PROBE_CONNECT_TIMEOUT = 2.0
+"""Seconds a preflight request waits for a connection (three attempts: about 8 s in all)."""
+
+PROBE_READ_TIMEOUT = 10.0
+"""Seconds a preflight request waits for an answer."""
 
 @dataclass(frozen=True)
 class AwsSettings:
@@ -38,9 +46,7 @@ class ClientFactory:
     def __init__(self, settings: AwsSettings | None = None, max_pool_connections: int = 10) -> None:
         self.settings = settings or AwsSettings()
         self.max_pool_connections = max_pool_connections
-        import boto3  # here, not at the top: commands that never talk to S3 skip its import
-
-        self._session = boto3.session.Session(profile_name=self.settings.profile, region_name=self.settings.region)
+        self.session = make_session(self.settings)
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
 
@@ -51,7 +57,12 @@ class ClientFactory:
                 self._clients[service] = self._make(service)
             return self._clients[service]
 
-    def _make(self, service: str) -> Any:
+    def probe_client(self) -> Any:
+        """A separate S3 client with short timeouts, for checks that must fail fast
+        (preflight): an endpoint that drops connections is named in seconds, not minutes."""
+        return self._make("s3", connect_timeout=PROBE_CONNECT_TIMEOUT, read_timeout=PROBE_READ_TIMEOUT)
+
+    def _make(self, service: str, connect_timeout: float = 10, read_timeout: float | None = None) -> Any:
         from botocore.config import Config
 
         endpoint = self.settings.endpoint_url
@@ -59,13 +70,33 @@ class ClientFactory:
         config = Config(
             max_pool_connections=self.max_pool_connections,
             retries={"total_max_attempts": 1, "mode": "standard"},
-            connect_timeout=10,
+            connect_timeout=connect_timeout,
             # A Lambda may run up to 15 minutes; timing out earlier would invoke it twice.
-            read_timeout=900 if service == "lambda" else 60,
+            read_timeout=read_timeout or (900 if service == "lambda" else 60),
             s3=s3_options or None,
         )
-        region = self._session.region_name or "us-east-1"
-        return self._session.client(service, endpoint_url=endpoint, region_name=region, config=config)
+        region = self.session.region_name or "us-east-1"
+        return self.session.client(service, endpoint_url=endpoint, region_name=region, config=config)
+
+
+def make_session(settings: AwsSettings) -> Any:
+    """A boto3 session; a profile that does not exist is an InputError naming it and where it came from."""
+    # Imported here, not at the top: commands that never talk to S3 skip boto3's import.
+    import boto3
+    from botocore.exceptions import ProfileNotFound
+
+    try:
+        return boto3.session.Session(profile_name=settings.profile, region_name=settings.region)
+    except ProfileNotFound:
+        where = "--profile" if settings.profile else "AWS_PROFILE"
+        name = settings.profile or os.environ.get("AWS_PROFILE") or os.environ.get("AWS_DEFAULT_PROFILE") or ""
+        raise InputError(
+            f"the AWS profile {clip_repr(name)} does not exist (profiles are read from "
+            f"{os.environ.get('AWS_CONFIG_FILE', '~/.aws/config')} and "
+            f"{os.environ.get('AWS_SHARED_CREDENTIALS_FILE', '~/.aws/credentials')})",
+            where,
+            "ProfileNotFound",
+        ) from None
 
 
 def credentials_available(settings: AwsSettings) -> bool:

@@ -18,6 +18,7 @@ from s3batch_tui.core.browse import LazyClient
 from s3batch_tui.core.formatting import RateTracker
 from s3batch_tui.core.launcher import Launcher
 from s3batch_tui.core.s3 import AwsSettings, credentials_available
+from s3batch_tui.core.start_failure import reap_failed_starts
 from s3batch_tui.core.status import JobStatus
 from s3batch_tui.core.store import JobRecord, Store
 from s3batch_tui.settings import Settings
@@ -75,6 +76,7 @@ class S3BatchApp(App):
         worker = get_current_worker()
         while not worker.is_cancelled:
             self.store.reap_orphans()
+            reap_failed_starts(self.store, self.launcher)
             self.post_message(JobsLoaded(self.store.list()))
             self._poll_wakeup.wait(self.poll_interval)
             self._poll_wakeup.clear()
@@ -95,7 +97,8 @@ class S3BatchApp(App):
             old = previous.get(record.id)
             if old is not None and old.status != record.status and record.status in NOTIFY_ON:
                 verb, severity = NOTIFY_ON[record.status]
-                self.notify(f"Job {record.id[:8]} ({record.description or record.operation}) {verb}",
+                why = f": {record.status_reason}" if record.status == JobStatus.FAILED and record.status_reason else ""
+                self.notify(f"Job {record.id[:8]} ({record.description or record.operation}) {verb}{why}",
                             severity=severity)  # fmt: skip
         if self._first_load:
             self._first_load = False

@@ -36,6 +36,7 @@ from urllib.parse import quote_plus
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from s3batch_tui.core.clip import clip_repr
 from s3batch_tui.core.engine.retry import outcome_from_exception
 from s3batch_tui.core.errors import InputError, ManifestError
 from s3batch_tui.core.manifest.generator_output import WHERE, write_manifest_output
@@ -88,7 +89,7 @@ def generate_manifest(
     try:
         listed, matched = _write_csv(s3_client, source, rules, owner, temporary)
         if matched == 0:
-            raise ManifestError(f"no object matches the filter (listed {listed:,} objects in bucket {source!r})",
+            raise ManifestError(f"no object matches the filter (listed {listed:,} objects in bucket {clip_repr(source)})",
                                 WHERE, code="EmptyManifest")  # fmt: skip
         os.replace(temporary, destination)
     finally:
@@ -273,7 +274,7 @@ def _pages(client: Any, bucket: str, prefixes: tuple[str, ...], owner: dict[str,
     for prefix in prefixes:
         token: dict[str, str] = {}
         while True:
-            page = _call(f"listing bucket {bucket!r}", client.list_objects_v2, Bucket=bucket, Prefix=prefix,
+            page = _call(f"listing bucket {clip_repr(bucket)}", client.list_objects_v2, Bucket=bucket, Prefix=prefix,
                          **owner, **token)  # fmt: skip
             yield page.get("Contents", [])
             if not page.get("IsTruncated"):
@@ -284,7 +285,7 @@ def _pages(client: Any, bucket: str, prefixes: tuple[str, ...], owner: dict[str,
 def _head(client: Any, bucket: str, key: str, owner: dict[str, str]) -> dict[str, Any] | None:
     """HeadObject; None when the object vanished since it was listed; SSEC_HEAD on 400."""
     try:
-        return _call(f"HeadObject of {key!r}", client.head_object, Bucket=bucket, Key=key, **owner)
+        return _call(f"HeadObject of {clip_repr(key)}", client.head_object, Bucket=bucket, Key=key, **owner)
     except ManifestError as exc:
         if exc.code in ("400", "BadRequest"):
             return SSEC_HEAD

@@ -24,7 +24,6 @@ to the line, but skips the files before it.
 from __future__ import annotations
 
 import gzip
-import json
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from s3batch_tui.core.clip import clip_repr
 from s3batch_tui.core.errors import ManifestError
 from s3batch_tui.core.manifest.bulk import (
     CheckedBlock,
@@ -42,6 +42,7 @@ from s3batch_tui.core.manifest.bulk import (
     is_delete_marker,
     raw_blocks,
 )
+from s3batch_tui.core.json_input import parse_json
 from s3batch_tui.core.manifest.entry import ManifestEntry, ManifestIdentity
 from s3batch_tui.core.manifest.location import (
     CHUNK_SIZE,
@@ -167,7 +168,7 @@ class InventoryManifest(StreamingSource):
                 return candidate
         tried = ", ".join(str(c) for c in (candidates[0], candidates[-2], candidates[-1]))
         raise ManifestError(
-            f"data file {key!r} not found next to manifest.json (tried {tried} and the directories above)",
+            f"data file {clip_repr(key)} not found next to manifest.json (tried {tried} and the directories above)",
             self.name,
         )
 
@@ -179,12 +180,7 @@ def parse_inventory_json(data: bytes, name: str) -> Inventory:
         ManifestError: invalid JSON (with line and column), missing or malformed
             `files`/`fileSchema`/`fileFormat`, or a format other than CSV.
     """
-    try:
-        document = json.loads(data)
-    except UnicodeDecodeError:
-        raise ManifestError("manifest.json is not UTF-8 text", name) from None
-    except json.JSONDecodeError as exc:
-        raise ManifestError(f"invalid JSON: {exc.msg}", at(name, exc.lineno, exc.colno)) from None
+    document = parse_json(data, name, ManifestError)
     if not isinstance(document, dict):
         raise ManifestError("an inventory manifest.json must hold a JSON object", name)
     missing = [k for k in ("files", "fileSchema", "fileFormat") if k not in document]
@@ -193,7 +189,7 @@ def parse_inventory_json(data: bytes, name: str) -> Inventory:
     file_format = document["fileFormat"]
     if not isinstance(file_format, str) or file_format.upper() != "CSV":
         raise ManifestError(
-            f"fileFormat {file_format!r} is not supported: only CSV inventories can be used"
+            f"fileFormat {clip_repr(file_format)} is not supported: only CSV inventories can be used"
             " (Parquet/ORC are not supported)",
             name,
         )
@@ -210,7 +206,7 @@ def _columns(schema: Any, name: str) -> tuple[str, ...]:
     columns = tuple(column.strip() for column in schema.split(","))
     for required in ("Bucket", "Key"):
         if required not in columns:
-            raise ManifestError(f"fileSchema {schema!r} has no {required} column", name)
+            raise ManifestError(f"fileSchema {clip_repr(schema)} has no {required} column", name)
     duplicates = sorted({c for c in columns if columns.count(c) > 1})
     if duplicates:
         raise ManifestError(f"fileSchema names {', '.join(duplicates)} more than once", name)
@@ -229,9 +225,9 @@ def _data_file(entry: Any, index: int, name: str) -> DataFile:
         raise ManifestError("each data file needs a key", where)
     size, md5 = entry.get("size"), entry.get("MD5checksum")
     if size is not None and (not isinstance(size, int) or isinstance(size, bool) or size < 0):
-        raise ManifestError(f"size must be a byte count, got {size!r}", where)
+        raise ManifestError(f"size must be a byte count, got {clip_repr(size)}", where)
     if md5 is not None and not isinstance(md5, str):
-        raise ManifestError(f"MD5checksum must be a hex string, got {md5!r}", where)
+        raise ManifestError(f"MD5checksum must be a hex string, got {clip_repr(md5)}", where)
     return DataFile(entry["key"], size, md5.lower() if md5 else None)
 
 
@@ -239,7 +235,7 @@ def _destination_bucket(value: Any, name: str) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or not value:
-        raise ManifestError(f"destinationBucket must be a bucket ARN, got {value!r}", name)
+        raise ManifestError(f"destinationBucket must be a bucket ARN, got {clip_repr(value)}", name)
     return bucket_from_arn(value) if is_s3_arn(value) else value
 
 

@@ -21,6 +21,7 @@ from typing import Any, BinaryIO
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from s3batch_tui.core.clip import clip, clip_repr
 from s3batch_tui.core.errors import ManifestError
 from s3batch_tui.core.manifest.entry import ManifestIdentity
 from s3batch_tui.core.spec import S3_ARN_PREFIX, ManifestLocation, is_local_uri, local_path
@@ -231,17 +232,17 @@ def _describe_client_error(
     code = error.get("Code", "")
     status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
     if code == "NoSuchBucket":
-        what = f"bucket {bucket!r} does not exist (NoSuchBucket)"
+        what = f"bucket {clip_repr(bucket)} does not exist (NoSuchBucket)"
     elif code == "NoSuchKey":
-        what = f"no object {key!r} in bucket {bucket!r} (NoSuchKey)"
+        what = f"no object {clip_repr(key)} in bucket {clip_repr(bucket)} (NoSuchKey)"
     elif code == "NoSuchVersion" or (version_id and code in ("404", "NotFound")):
-        what = f"version {version_id!r} of {key!r} does not exist (NoSuchVersion)"
+        what = f"version {clip_repr(version_id)} of {clip_repr(key)} does not exist (NoSuchVersion)"
     elif code in ("404", "NotFound"):
-        what = f"no object {key!r} in bucket {bucket!r} (404 Not Found)"
+        what = f"no object {clip_repr(key)} in bucket {clip_repr(bucket)} (404 Not Found)"
     elif code in ("AccessDenied", "403"):
         what = "access denied (AccessDenied): the credentials in use may not read this object"
     else:
-        what = f"cannot read ({code or status}): {error.get('Message') or exc}"
+        what = f"cannot read ({code or status}): {clip(str(error.get('Message') or exc))}"
     return ManifestError(what, name, code=code or "ManifestError")
 
 

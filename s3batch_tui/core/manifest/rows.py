@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 from urllib.parse import unquote_to_bytes
 
+from s3batch_tui.core.clip import clip_repr
 from s3batch_tui.core.errors import ManifestError
 
 # Far above any legal row (3 × 1,024-byte encoded key + bucket + version id) yet small
@@ -155,7 +156,7 @@ def decode_key(field: Field, name: str, line: int) -> str:
         escape = raw[index : index + 3]
         if len(escape) < 3 or escape[1] not in _HEX or escape[2] not in _HEX:
             raise ManifestError(
-                f"bad percent-escape {escape!r} in key {raw!r}: '%' must be followed by two hex digits"
+                f"bad percent-escape {clip_repr(escape)} in key {clip_repr(raw)}: '%' must be followed by two hex digits"
                 " (a literal '%' is written %25)",
                 at(name, line, field.column + index),
             )
@@ -165,7 +166,7 @@ def decode_key(field: Field, name: str, line: int) -> str:
         key = data.decode("utf-8")
     except UnicodeDecodeError:
         raise ManifestError(
-            f"key {raw!r} decodes to invalid UTF-8 (its percent-escapes must encode UTF-8 bytes)",
+            f"key {clip_repr(raw)} decodes to invalid UTF-8 (its percent-escapes must encode UTF-8 bytes)",
             at(name, line, field.column),
         ) from None
     if len(data) > MAX_KEY_BYTES:
@@ -191,7 +192,7 @@ def check_bucket(field: Field, name: str, line: int) -> str:
         raise ManifestError("empty bucket name", at(name, line, field.column))
     if not valid_bucket_name(bucket):
         raise ManifestError(
-            f"invalid bucket name {bucket!r}: bucket names are 3-63 characters of a-z, 0-9, '.' and '-',"
+            f"invalid bucket name {clip_repr(bucket)}: bucket names are 3-63 characters of a-z, 0-9, '.' and '-',"
             " starting and ending with a letter or digit",
             at(name, line, field.column),
         )

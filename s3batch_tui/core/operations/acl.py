@@ -12,8 +12,9 @@ from typing import Any, ClassVar
 
 from s3batch_tui.core.errors import InputError
 from s3batch_tui.core.manifest.entry import ManifestEntry
-from s3batch_tui.core.operations.base import SUCCESS, OperationContext, TaskOutcome
+from s3batch_tui.core.operations.base import OperationContext, TaskOutcome
 from s3batch_tui.core.operations.tagging import object_address
+from s3batch_tui.core.operations.versions import version_checked
 from s3batch_tui.core.spec import AccessControlList, Grant, PutObjectAcl
 
 WHERE = "Operation.S3PutObjectAcl.AccessControlPolicy"
@@ -88,5 +89,4 @@ class PutObjectAclOperation:
 
     def run(self, entry: ManifestEntry) -> TaskOutcome:
         """Put the ACL on the entry's object (or exact version)."""
-        self._s3.put_object_acl(**object_address(entry), **self._args)
-        return SUCCESS
+        return version_checked(entry, self._s3.put_object_acl(**object_address(entry), **self._args))

@@ -25,9 +25,10 @@ from botocore.exceptions import ClientError
 
 from s3batch_tui.core.errors import InputError
 from s3batch_tui.core.manifest.entry import ManifestEntry
-from s3batch_tui.core.operations.base import SUCCESS, OperationContext, TaskOutcome
+from s3batch_tui.core.operations.base import OperationContext, TaskOutcome
 from s3batch_tui.core.operations.copy_args import WHERE, build_copy_arguments, copy_arguments, tagging_header
 from s3batch_tui.core.operations.copy_multipart import MultipartCopy
+from s3batch_tui.core.operations.versions import version_checked
 from s3batch_tui.core.spec import GIB, LocalOptions, PutObjectCopy, bucket_from_arn, is_local_uri
 
 __all__ = ["PutObjectCopyOperation", "copy_arguments", "destination_key", "is_too_large_for_copy_object",
@@ -84,13 +85,13 @@ class PutObjectCopyOperation:
         if head is not None and head["ContentLength"] > self._threshold:
             return self._multipart.copy(source, bucket, key, head)
         try:
-            self._s3.copy_object(Bucket=bucket, Key=key, CopySource=source, **self._copy_args)
+            copied = self._s3.copy_object(Bucket=bucket, Key=key, CopySource=source, **self._copy_args)
         except ClientError as exc:
             if not is_too_large_for_copy_object(exc):
                 raise
             head = head or self._s3.head_object(**source, **self._payer)
             return self._multipart.copy(source, bucket, key, head)
-        return SUCCESS
+        return version_checked(entry, copied, copy_source=True)
 
     def _head_or_none(self, source: dict[str, str]) -> dict[str, Any] | None:
         # A failed HeadObject has no body, hence no error code or message: let

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import ClassVar
 
 from s3batch_tui.core.manifest.entry import ManifestEntry
-from s3batch_tui.core.operations.base import SUCCESS, OperationContext, TaskOutcome
+from s3batch_tui.core.operations.base import OperationContext, TaskOutcome
 from s3batch_tui.core.operations.tagging import object_address
+from s3batch_tui.core.operations.versions import version_checked
 from s3batch_tui.core.spec import PutObjectLegalHold
 
 
@@ -25,5 +26,4 @@ class PutObjectLegalHoldOperation:
 
     def run(self, entry: ManifestEntry) -> TaskOutcome:
         """Put the legal hold status on the entry's object (or exact version)."""
-        self._s3.put_object_legal_hold(**object_address(entry), LegalHold=self._legal_hold)
-        return SUCCESS
+        return version_checked(entry, self._s3.put_object_legal_hold(**object_address(entry), LegalHold=self._legal_hold))

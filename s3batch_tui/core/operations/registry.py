@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from s3batch_tui.core.errors import InputError
 from s3batch_tui.core.operations.acl import PutObjectAclOperation
-from s3batch_tui.core.operations.base import Operation, OperationContext
+from s3batch_tui.core.operations.base import Operation, OperationContext, is_batch
 from s3batch_tui.core.operations.checksum import ComputeObjectChecksumOperation
 from s3batch_tui.core.operations.copy import PutObjectCopyOperation
 from s3batch_tui.core.operations.delete import LocalDeleteObjectOperation
@@ -13,6 +13,7 @@ from s3batch_tui.core.operations.legal_hold import PutObjectLegalHoldOperation
 from s3batch_tui.core.operations.restore import InitiateRestoreObjectOperation
 from s3batch_tui.core.operations.retention import PutObjectRetentionOperation
 from s3batch_tui.core.operations.tagging import DeleteObjectTaggingOperation, PutObjectTaggingOperation
+from s3batch_tui.core.operations.versions import VersionCheckedOperation, VersionGuard
 from s3batch_tui.core.spec import JobOperation
 
 OPERATIONS: dict[str, type] = {
@@ -32,6 +33,9 @@ OPERATIONS: dict[str, type] = {
 }
 """AWS member name (`S3PutObjectTagging`) -> the class that runs it locally."""
 
+UNGUARDED = frozenset({"LambdaInvoke"})
+"""Members that pass version ids on without acting on them (the function decides)."""
+
 AWS_ONLY = frozenset({"S3ReplicateObject", "S3UpdateObjectEncryption"})
 """Members that only AWS S3 Batch Operations can run."""
 
@@ -49,4 +53,7 @@ def build_operation(operation: JobOperation, context: OperationContext) -> Opera
     cls = OPERATIONS.get(operation.name)
     if cls is None:
         raise InputError("not supported locally yet", where, code="UnsupportedOperation")
-    return cls(operation.params, context)
+    built = cls(operation.params, context)
+    if is_batch(built) or operation.name in UNGUARDED:
+        return built
+    return VersionCheckedOperation(built, VersionGuard(context.s3))

@@ -13,8 +13,9 @@ from typing import Any, ClassVar
 
 from s3batch_tui.core.errors import InputError
 from s3batch_tui.core.manifest.entry import ManifestEntry
-from s3batch_tui.core.operations.base import SUCCESS, OperationContext, TaskOutcome
+from s3batch_tui.core.operations.base import OperationContext, TaskOutcome
 from s3batch_tui.core.operations.tagging import object_address
+from s3batch_tui.core.operations.versions import version_checked
 from s3batch_tui.core.spec import PutObjectRetention
 
 WHERE = "Operation.S3PutObjectRetention"
@@ -65,5 +66,4 @@ class PutObjectRetentionOperation:
 
     def run(self, entry: ManifestEntry) -> TaskOutcome:
         """Put the retention on the entry's object (or exact version)."""
-        self._s3.put_object_retention(**object_address(entry), **self._args)
-        return SUCCESS
+        return version_checked(entry, self._s3.put_object_retention(**object_address(entry), **self._args))

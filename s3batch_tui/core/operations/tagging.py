@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from s3batch_tui.core.manifest.entry import ManifestEntry
-from s3batch_tui.core.operations.base import SUCCESS, OperationContext, TaskOutcome
+from s3batch_tui.core.operations.base import OperationContext, TaskOutcome
+from s3batch_tui.core.operations.versions import version_checked
 from s3batch_tui.core.spec import DeleteObjectTagging, PutObjectTagging
 
 
@@ -29,8 +30,7 @@ class PutObjectTaggingOperation:
 
     def run(self, entry: ManifestEntry) -> TaskOutcome:
         """Put the tag set on the entry's object (or exact version)."""
-        self._s3.put_object_tagging(**object_address(entry), Tagging=self._tagging)
-        return SUCCESS
+        return version_checked(entry, self._s3.put_object_tagging(**object_address(entry), Tagging=self._tagging))
 
 
 class DeleteObjectTaggingOperation:
@@ -46,5 +46,4 @@ class DeleteObjectTaggingOperation:
 
         S3 answers 204; the report still says 200 "Successful", as for every succeeded task.
         """
-        self._s3.delete_object_tagging(**object_address(entry))
-        return SUCCESS
+        return version_checked(entry, self._s3.delete_object_tagging(**object_address(entry)))

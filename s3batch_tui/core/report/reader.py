@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import json
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import closing
@@ -21,7 +20,9 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Any
 from urllib.parse import unquote_plus
 
+from s3batch_tui.core.clip import clip_repr
 from s3batch_tui.core.errors import InputError
+from s3batch_tui.core.json_input import parse_json
 from s3batch_tui.core.report.staging import FAILED, SUCCEEDED
 from s3batch_tui.core.report.writer import REPORT_FORMAT
 from s3batch_tui.core.spec import bucket_from_arn, is_local_uri, is_s3_arn, local_path
@@ -204,15 +205,10 @@ def _only_one(found: list[Any], where: str) -> Any:
 
 
 def _parse_manifest(text: bytes, where: str, s3_client: Any) -> Report:
-    try:
-        data = json.loads(text)
-    except UnicodeDecodeError:
-        raise InputError("manifest.json is not UTF-8 text", where) from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON: {exc.msg}", f"{where} line {exc.lineno} column {exc.colno}") from None
+    data = parse_json(text, where)
     if not isinstance(data, dict) or data.get("Format") != REPORT_FORMAT:
         found = data.get("Format") if isinstance(data, dict) else type(data).__name__
-        raise InputError(f"not a completion report manifest: Format is {found!r}, expected {REPORT_FORMAT}", where)
+        raise InputError(f"not a completion report manifest: Format is {clip_repr(found)}, expected {REPORT_FORMAT}", where)
     entries = data.get("Results")
     if not isinstance(entries, list):
         raise InputError("Results must be a list", where)

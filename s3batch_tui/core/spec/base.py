@@ -9,6 +9,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_pascal
 
+from s3batch_tui.core.clip import clip_repr
+
 __all__ = [
     "AwsModel",
     "CannedAcl",
@@ -71,7 +73,7 @@ def local_path(uri: str) -> Path:
 
 def _check_local_uri(value: str) -> str:
     if not value[len(LOCAL_URI_PREFIX):].startswith("/"):
-        raise ValueError(f"expected file:///absolute/path, got {value!r}")
+        raise ValueError(f"expected file:///absolute/path, got {clip_repr(value)}")
     return value
 
 
@@ -80,7 +82,7 @@ def _check_bucket_arn(value: str) -> str:
         return _check_local_uri(value)
     name = bucket_from_arn(value) if is_s3_arn(value) else ""
     if not name or "/" in name:
-        raise ValueError(f"expected a bucket ARN like arn:aws:s3:::my-bucket or file:///dir, got {value!r}")
+        raise ValueError(f"expected a bucket ARN like arn:aws:s3:::my-bucket or file:///dir, got {clip_repr(value)}")
     return value
 
 

@@ -14,7 +14,9 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
+from s3batch_tui.core.clip import clip
 from s3batch_tui.core.errors import InputError
+from s3batch_tui.core.json_input import parse_json
 from s3batch_tui.core.spec.base import GIB, MIB, AwsModel, Tag, is_local_uri
 from s3batch_tui.core.spec.base import _check_bucket_arn
 from s3batch_tui.core.spec.manifest import Manifest, ManifestGenerator
@@ -145,6 +147,7 @@ def describe_validation_error(error: ValidationError, source: str) -> str:
         path = ""
         for part in problem["loc"]:
             path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+        path = clip(path)  # a field name is user input too
         message = problem["msg"].removeprefix("Value error, ")
         if problem["type"] == "extra_forbidden":
             message = "unknown field (check the spelling against AWS CreateJob)"
@@ -159,10 +162,7 @@ def parse_job_spec(text: str, source: str = "job file") -> JobSpec:
     names, no coercion, every length, range, enum and pattern), local extensions set
     aside; then the pydantic models check the extensions and the local rules.
     """
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON: {exc.msg}", f"{source} line {exc.lineno} column {exc.colno}") from None
+    data = parse_json(text, source)
     if not isinstance(data, dict):
         raise InputError("expected a JSON object at the top level", source)
     problems = check_create_job(data)

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from s3batch_tui.core.clip import clip_repr
 from s3batch_tui.core.spec.base import AwsModel, bucket_from_arn, is_local_uri, is_s3_arn
 from s3batch_tui.core.spec.base import _check_bucket_arn, _check_local_uri
 
@@ -56,7 +57,7 @@ class ManifestLocation(AwsModel):
         rest = bucket_from_arn(value) if is_s3_arn(value) else ""
         bucket, _, key = rest.partition("/")
         if not bucket or not key:
-            raise ValueError(f"expected arn:aws:s3:::bucket/key or file:///absolute/path, got {value!r}")
+            raise ValueError(f"expected arn:aws:s3:::bucket/key or file:///absolute/path, got {clip_repr(value)}")
         return value
 
     @model_validator(mode="after")

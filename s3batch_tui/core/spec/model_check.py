@@ -25,6 +25,7 @@ import botocore.session
 import regex
 from botocore.model import Shape, StructureShape
 
+from s3batch_tui.core.clip import clip, clip_repr
 from s3batch_tui.core.spec.base import LOCAL_URI_PREFIX
 
 __all__ = ["check_create_job", "check_shape", "s3control_model"]
@@ -64,7 +65,7 @@ def check_shape(shape: Shape, value: Any, path: str = "") -> list[str]:
 def _describe(value: Any) -> str:
     kind = {bool: "a boolean", str: "a string", int: "a number", float: "a number",
             list: "a list", dict: "an object", type(None): "null"}.get(type(value), type(value).__name__)  # fmt: skip
-    shown = repr(value) if isinstance(value, (str, int, float, bool)) else ""
+    shown = clip_repr(value) if isinstance(value, (str, int, float, bool)) else ""
     return f"{kind} {shown}".strip()
 
 
@@ -76,7 +77,7 @@ class _Walker:
         self.errors: list[str] = []
 
     def fail(self, path: str, message: str) -> None:
-        self.errors.append(f"{path or '(top level)'}: {message}")
+        self.errors.append(f"{clip(path) or '(top level)'}: {message}")
 
     def value(self, shape: Shape, value: Any, path: str) -> None:
         kind = shape.type_name
@@ -136,8 +137,8 @@ class _Walker:
             return self.fail(path, f"expected an object, got {_describe(value)}")
         self.size(shape, len(value), path, "entries")
         for key, item in value.items():
-            self.string(shape.key, key, f"{path} key {key!r}")
-            self.value(shape.value, item, f"{path}[{key!r}]")
+            self.string(shape.key, key, f"{path} key {clip_repr(key)}")
+            self.value(shape.value, item, f"{path}[{clip_repr(key)}]")
 
     def string(self, shape: Shape, value: Any, path: str) -> None:
         if not isinstance(value, str):
@@ -150,10 +151,10 @@ class _Walker:
         self.size(shape, len(value), path, "characters")
         enum = shape.enum
         if enum and value not in enum:
-            return self.fail(path, f"expected one of {', '.join(enum)}, got {value!r}")
+            return self.fail(path, f"expected one of {', '.join(enum)}, got {clip_repr(value)}")
         # AWS's services match the whole value (Java's Pattern.matches), so anchor it.
         if pattern and not _pattern(pattern).fullmatch(value):
-            self.fail(path, f"{value!r} does not match the pattern {pattern}")
+            self.fail(path, f"{clip_repr(value)} does not match the pattern {pattern}")
 
     def integer(self, shape: Shape, value: Any, path: str) -> None:
         if isinstance(value, bool) or not isinstance(value, int):
@@ -182,7 +183,7 @@ class _Walker:
             try:
                 datetime.fromisoformat(value)
             except ValueError:
-                self.fail(path, f"expected an ISO 8601 time such as 2026-01-31T00:00:00Z, got {value!r}")
+                self.fail(path, f"expected an ISO 8601 time such as 2026-01-31T00:00:00Z, got {clip_repr(value)}")
 
     def _local_member(self, shape: StructureShape, name: str, path: str) -> bool:
         """Whether `name` is a namespaced local extension allowed where it stands."""

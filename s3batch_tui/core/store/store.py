@@ -107,6 +107,13 @@ class Store:
     def _get(db: sqlite3.Connection, job_id: str) -> JobRecord:
         return record_from_row(db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone())
 
+    def job_for_token(self, token: str | None) -> JobRecord | None:
+        """The job created earlier with this ClientRequestToken, if any."""
+        if token is None:
+            return None
+        row = self._db.execute("SELECT * FROM jobs WHERE client_token = ?", (token,)).fetchone()
+        return None if row is None else record_from_row(row)
+
     def get(self, job_id: str) -> JobRecord:
         """The job with exactly this id."""
         row = self._db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()

@@ -14,11 +14,15 @@ from textual.message import Message
 from textual.widgets import Button, Input, Label, Static
 
 from s3batch_tui.core.browse import display_location, write_job_file
+from s3batch_tui.core.dry_run import dry_run, dry_run_lines
+from s3batch_tui.core.errors import InputError
 from s3batch_tui.core.formatting import format_count
 from s3batch_tui.core.pricing import JOB_FEE_USD, PER_MILLION_TASKS_USD, aws_job_fee, aws_task_fee, format_usd
+from s3batch_tui.core.s3 import ClientFactory
 from s3batch_tui.core.spec import JobSpec, local_extensions
 from s3batch_tui.tui.commands import Command, bindings
 from s3batch_tui.tui.screens.confirm import ConfirmScreen
+from s3batch_tui.tui.screens.dry_run import DryRunScreen
 from s3batch_tui.tui.screens.wizard.base import BACK, WizardStep, close_wizard
 from s3batch_tui.tui.screens.wizard.json_view import highlight_json
 from s3batch_tui.tui.screens.wizard.operations import BY_NAME
@@ -32,6 +36,8 @@ COMMANDS = (
             "Store the job and start its runner now"),
     Command("review.save", "w", "save", "Save file", "review: save the job file",
             "Write the job file (CreateJob JSON) to the path on the right"),
+    Command("review.dry_run", "d", "dry_run", "Dry run", "review: dry run",
+            "HEAD a sample of 100 objects and predict the outcome; nothing is changed or stored"),
 )  # fmt: skip
 _LOCAL_PARTS = {
     "LocalOptions": "LocalOptions (rate limit, failure threshold)",
@@ -47,6 +53,14 @@ class JobCreated(Message):
     def __init__(self, job_id: str | None, run: bool, error: str | None = None) -> None:
         super().__init__()
         self.job_id, self.run, self.error = job_id, run, error
+
+
+class DryRunFinished(Message):
+    """A worker finished the dry run: its lines, or the error that stopped it."""
+
+    def __init__(self, lines: list[str], failed: bool) -> None:
+        super().__init__()
+        self.lines, self.failed = lines, failed
 
 
 class ReviewStep(WizardStep):
@@ -76,6 +90,8 @@ class ReviewStep(WizardStep):
                     yield Button("Create (c)", id="review-create")
                     yield Button("Create & run (r)", id="review-run", variant="primary")
                     yield Button("Save (w)", id="review-save")
+                with Horizontal(id="review-check"):
+                    yield Button("Dry run (d)", id="review-dry-run")
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -113,6 +129,7 @@ class ReviewStep(WizardStep):
         self.query_one("#review-create", Button).disabled = not local_ok
         self.query_one("#review-run", Button).disabled = not local_ok
         self.query_one("#review-save", Button).disabled = self.spec is None
+        self.query_one("#review-dry-run", Button).disabled = not local_ok
 
     def _summary(self) -> Content:
         state = self.state
@@ -210,6 +227,31 @@ class ReviewStep(WizardStep):
             self.notify(f"Could not save {path}: {exc.strerror or exc}", severity="error")
             return
         self.notify(f"Saved the job file to {written}")
+
+    def action_dry_run(self) -> None:
+        if self.spec is None or self.busy:
+            self.notify("The job is not valid yet: go back (esc) and fix the steps marked.", severity="error")
+            return
+        self.notify("Dry run: reading the manifest and checking a sample of objects…")
+        self._dry_run(self.spec, self.state.worker_count() or self.app.settings.workers)
+
+    @work(thread=True, exit_on_error=False, group="review")
+    def _dry_run(self, spec: JobSpec, workers: int) -> None:
+        try:
+            lines, failed = dry_run_lines(dry_run(spec, ClientFactory(self.app.aws, workers), 100, workers)), False
+        except InputError as exc:
+            lines, failed = str(exc).splitlines(), True
+        except Exception as exc:  # noqa: BLE001 - the user must see why, the wizard stays open
+            lines, failed = [f"{type(exc).__name__}: {exc}"], True
+        self.post_message(DryRunFinished(lines, failed))
+
+    @on(DryRunFinished)
+    def _dry_run_finished(self, message: DryRunFinished) -> None:
+        self.app.push_screen(DryRunScreen(message.lines, message.failed))
+
+    @on(Button.Pressed, "#review-dry-run")
+    def _dry_run_pressed(self) -> None:
+        self.action_dry_run()
 
     @on(Input.Changed, "#review-save-path")
     def _path_typed(self, event: Input.Changed) -> None:
