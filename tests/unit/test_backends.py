@@ -120,3 +120,51 @@ class _Answer:
     headers = {}
     content = b"<ListJobsResult></ListJobsResult>"
     raw = None
+
+
+def test_requests_the_model_refuses_are_not_sent(monkeypatch):
+    from s3batch_tui.core.backends import S3ControlBackend
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "k")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "s")
+    client = control_client(None, "us-east-1", "http://127.0.0.1:1")
+    sent = []
+    client.meta.events.register("before-send", lambda request, **_: sent.append(request))
+    backend = S3ControlBackend(client, "123456789012")
+    with pytest.raises(InputError, match="request parameters: refused by the s3control model: Invalid value for parameter Priority"):
+        backend.set_priority("00000000-0000-0000-0000-000000000000", -1)
+    assert sent == []
+
+
+def test_local_backend_answers_in_s3_control_shapes(tmp_path):
+    from s3batch_tui.core.backends.local import LocalBackend
+    from s3batch_tui.core.launcher import Launcher
+    from s3batch_tui.core.spec import parse_job_spec
+    from s3batch_tui.core.store import Store
+    from s3batch_tui.settings import Settings
+
+    settings = Settings.load(str(tmp_path / "data"), None)
+    store = Store(settings.db_path)
+    local = LocalBackend(store, settings, Launcher(settings))
+    spec = parse_job_spec(json.dumps({
+        "Operation": {"S3DeleteObjectTagging": {}}, "Report": {"Enabled": False}, "Priority": 3,
+        "Manifest": {"Spec": {"Format": "S3BatchOperations_CSV_20180820", "Fields": ["Bucket", "Key"]},
+                     "Location": {"ObjectArn": f"file://{tmp_path / 'm.csv'}"}}}), "job.json")  # fmt: skip
+    job_id = local.create(spec, run=False)
+    assert local.capabilities.unavailable == {}
+    assert [job["JobId"] for job in local.list_jobs()] == [job_id]
+    assert local.resolve(job_id[:8]) == job_id
+    assert local.describe(job_id)["Status"] == "New"
+    assert local.change_priority(job_id, +4) == 7 and local.describe(job_id)["Priority"] == 7
+    assert local.put_tags(job_id, [{"Key": "a", "Value": "1"}]) == local.get_tags(job_id) == [{"Key": "a", "Value": "1"}]
+    assert local.report_location(job_id) is None
+
+
+def test_local_only_commands_and_the_tui_refuse_the_aws_backend(capsys):
+    flags = ["--backend", "aws", "--account-id", "123456789012", "--control-endpoint", "http://127.0.0.1:1"]
+    assert main([*flags, "job", "create", "job.json"]) == 2
+    assert "create: `job create` stores a local job; an S3 Control backend takes `job submit" in capsys.readouterr().err
+    assert main([*flags, "run", "job.json"]) == 2
+    assert "run: S3 Batch Operations runs a job by itself" in capsys.readouterr().err
+    assert main(flags) == 2
+    assert "the TUI shows local jobs only for now" in capsys.readouterr().err

@@ -115,7 +115,8 @@ class S3ControlBackend(Backend):
             raise
         except BotoCoreError as exc:
             if isinstance(exc, ParamValidationError):
-                raise InputError(str(exc), "request parameters") from None
+                problems = str(exc).removeprefix("Parameter validation failed:\n").replace("\n", "; ")
+                raise InputError(f"refused by the s3control model: {problems}", "request parameters") from None
             raise BackendUnreachable(f"{self.client.meta.endpoint_url}: {exc}") from None
 
     def list_jobs(self) -> list[dict[str, Any]]:
