@@ -178,7 +178,7 @@ def test_actions_the_backend_cannot_do_are_refused_with_the_reason(aws, action, 
     code, out, err = aws("job", action, "00000000-0000-0000-0000-000000000000")
     assert code == 2 and out == ""
     assert f"error: {action}: " in err and reason in err
-    assert listed(aws) == before
+    assert list(listed(aws)) == list(before)
 
 
 def test_submit_refusals_send_and_upload_nothing(aws, job_file, s3, bucket):
@@ -199,7 +199,7 @@ def test_submit_refusals_send_and_upload_nothing(aws, job_file, s3, bucket):
     code, _, err = aws("job", "submit", str(path), backend="local")
     assert code == 2 and "submit: sends a job to an S3 Control backend" in err
 
-    assert listed(aws) == before
+    assert list(listed(aws)) == list(before)
     assert "Contents" not in s3.list_objects_v2(Bucket=bucket, Prefix="m/")
     assert not path.with_name(path.name + ".token").exists()
 
@@ -239,6 +239,18 @@ def test_list_follows_next_token_over_every_page(aws, job_file, monkeypatch):
         return original(self, operation, **params)
 
     monkeypatch.setattr(s3control.S3ControlBackend, "_call", counting)
-    assert listed(aws) == everything
+    assert list(listed(aws)) == list(everything)  # the same jobs in the same order
     assert len(requests) == len(everything)  # one job per page; the last page has no NextToken
     assert all(request["NextToken"] for request in requests[1:])
+
+
+def test_control_credentials_come_from_a_profile(served, seaweed, tmp_path, monkeypatch, capsys):
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    credentials = write_credentials(tmp_path / "credentials", seaweed.access_key, seaweed.secret_key)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))  # its one section is [client]
+    flags = ["--backend", "aws", "--account-id", ACCOUNT, "--control-endpoint", served.endpoint_url]
+    assert main(["--profile", "client", *flags, "job", "list", "--json"]) == 0
+    assert "Jobs" in json.loads(capsys.readouterr().out)
+    assert main(["--profile", "nobody", *flags, "job", "list"]) == 2
+    assert "nobody" in capsys.readouterr().err

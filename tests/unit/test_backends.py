@@ -168,3 +168,9 @@ def test_local_only_commands_and_the_tui_refuse_the_aws_backend(capsys):
     assert "run: S3 Batch Operations runs a job by itself" in capsys.readouterr().err
     assert main(flags) == 2
     assert "the TUI shows local jobs only for now" in capsys.readouterr().err
+
+
+def test_no_credentials_is_said_plainly(capsys):
+    flags = ["--backend", "aws", "--account-id", "123456789012", "--control-endpoint", "http://127.0.0.1:1"]
+    assert main([*flags, "job", "list"]) == 2  # the autouse fixture leaves no AWS credentials anywhere
+    assert "S3 Control credentials and settings: Unable to locate credentials" in capsys.readouterr().err

@@ -16,7 +16,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
+from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError, ParamValidationError, ProfileNotFound
+from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from s3batch_tui.core.backends.base import Backend, Capabilities
 from s3batch_tui.core.errors import InputError, JobNotFound, JobStateError
@@ -42,7 +43,10 @@ class BackendUnreachable(Exception):
 
 def control_client(profile: str | None, region: str | None, endpoint: str | None) -> Any:
     """A boto3 `s3control` client: credentials from the usual chain, `endpoint` as given."""
-    session = boto3.session.Session(profile_name=profile, region_name=region)
+    try:
+        session = boto3.session.Session(profile_name=profile, region_name=region)
+    except ProfileNotFound as exc:
+        raise InputError(str(exc), "--profile") from None
     config = Config(
         inject_host_prefix=endpoint is None,
         retries={"mode": "standard"},  # attempts: AWS_MAX_ATTEMPTS or the profile (3); CreateJob repeats by token
@@ -117,7 +121,9 @@ class S3ControlBackend(Backend):
             if isinstance(exc, ParamValidationError):
                 problems = str(exc).removeprefix("Parameter validation failed:\n").replace("\n", "; ")
                 raise InputError(f"refused by the s3control model: {problems}", "request parameters") from None
-            raise BackendUnreachable(f"{self.client.meta.endpoint_url}: {exc}") from None
+            if isinstance(exc, (HTTPClientError, BotoConnectionError)):
+                raise BackendUnreachable(f"{self.client.meta.endpoint_url}: {exc}") from None
+            raise InputError(str(exc), "S3 Control credentials and settings") from None  # e.g. no credentials
 
     def list_jobs(self) -> list[dict[str, Any]]:
         """ListJobs over every status, page by page (NextToken)."""
