@@ -17,6 +17,7 @@ from typing import Any
 import boto3
 
 from s3batch_tui.cli.context import EXIT_OK, CliError, Context
+from s3batch_tui.cli.looks import print_table
 from s3batch_tui.cli.progress import format_duration
 from s3batch_tui.core.backends import BackendUnreachable, S3ControlBackend, Unsupported
 from s3batch_tui.core.backends.roles import batch_roles
@@ -62,7 +63,8 @@ def dispatch(args: argparse.Namespace):
 
 
 def _json(value: Any) -> str:
-    return json.dumps(value, indent=2, ensure_ascii=False, default=lambda v: v.isoformat() if isinstance(v, dt.datetime) else str(v))
+    """boto3's answers as JSON: timestamps in ISO-8601, as the AWS CLI prints them."""
+    return json.dumps(value, indent=2, ensure_ascii=False, default=lambda v: v.isoformat())
 
 
 def _when(value: Any) -> str:
@@ -86,9 +88,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         rows.append((job["JobId"], job.get("Status", ""), job.get("Operation", ""),
                      f"{done}/{summary.get('TotalNumberOfTasks', '?')}", str(summary.get("NumberOfTasksFailed", 0)),
                      str(job.get("Priority", "")), _when(job.get("CreationTime")), job.get("Description", "")))  # fmt: skip
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header) - 1)]
-    for row in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[-1])
+    print_table(rows)
     return EXIT_OK
 
 
@@ -162,13 +162,15 @@ def _check_submittable(args: argparse.Namespace, spec: JobSpec) -> None:
         session = boto3.session.Session(profile_name=args.profile, region_name=args.region)
         roles = batch_roles(session.client("iam", region_name=session.region_name or "us-east-1"))
     hint = ("; roles that trust batchoperations.s3.amazonaws.com: " + ", ".join(roles)) if roles else ""
-    raise InputError(f"required: the IAM role S3 Batch Operations assumes to run the job{hint}", f"{args.job_file}: RoleArn")
+    what = f"required: the IAM role S3 Batch Operations assumes to run the job{hint}"
+    raise InputError(what, f"{args.job_file}: RoleArn")
 
 
 def cmd_submit(args: argparse.Namespace) -> int:
     """`job submit JOB.json [--manifest-to s3://bucket/prefix/]`: CreateJob; prints the job id."""
     if args.backend == "local":
-        raise Unsupported("submit", "sends a job to an S3 Control backend; local jobs are made with `job create` or `run`")
+        why = "sends a job to an S3 Control backend; local jobs are made with `job create` or `run`"
+        raise Unsupported("submit", why)
     path = Path(args.job_file)
     spec = load_job_spec(path)
     _check_submittable(args, spec)
