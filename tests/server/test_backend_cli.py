@@ -254,3 +254,10 @@ def test_control_credentials_come_from_a_profile(served, seaweed, tmp_path, monk
     assert "Jobs" in json.loads(capsys.readouterr().out)
     assert main(["--profile", "nobody", *flags, "job", "list"]) == 2
     assert "nobody" in capsys.readouterr().err
+
+
+def test_submit_takes_the_account_from_the_job_file(aws, served, job_file, capsys):
+    path, job, _ = job_file(1, manifest_in_s3=True, ConfirmationRequired=True, AccountId=ACCOUNT)
+    assert main(["--control-endpoint", served.endpoint_url, "job", "submit", str(path)]) == 0  # no --account-id: no STS
+    job_id = capsys.readouterr().out.strip()
+    assert describe(aws, job_id)["Description"] == job["Description"]
