@@ -58,6 +58,16 @@ def sample_size(text: str) -> int | str:
     return int(text)
 
 
+def _backend_flags(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("backend (where jobs live)")
+    group.add_argument("--backend", choices=("local", "aws"),
+                       help="local store and engine (default), or an S3 Control endpoint (default for job submit)")  # fmt: skip
+    group.add_argument("--account-id", dest="control_account_id", metavar="ID",
+                       help="S3 Control account (default: the job file's AccountId, else STS GetCallerIdentity)")  # fmt: skip
+    group.add_argument("--control-endpoint", metavar="URL",
+                       help="S3 Control endpoint, used as given (e.g. `s3batch-tui serve`; default: AWS)")  # fmt: skip
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line."""
     parser = argparse.ArgumentParser(
@@ -69,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--profile", help="AWS profile (default: AWS_PROFILE)")
     parser.add_argument("--region", help="AWS region (default: AWS_REGION / the profile's)")
     parser.add_argument("--data-dir", help="where jobs are kept (default: S3BATCH_TUI_HOME, else the user data dir)")
+    _backend_flags(parser)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = commands.add_parser("run", help="create a job from a job file and run it to the end")
@@ -79,36 +90,40 @@ def build_parser() -> argparse.ArgumentParser:
                      help="objects to HEAD in a dry run (default 100; all: every object)")  # fmt: skip
     _spec_flags(run)
     _run_flags(run)
-    run.set_defaults(handler=command("jobs.cmd_run"))
+    run.set_defaults(handler=command("jobs.cmd_run"), backend_action="run")
 
     job = commands.add_parser("job", help="create, run, inspect and steer jobs")
     job_commands = job.add_subparsers(dest="job_command", metavar="ACTION", required=True)
     create = job_commands.add_parser("create", help="store a job from a job file; prints its id")
     create.add_argument("job_file", metavar="JOB.json")
     _spec_flags(create)
-    create.set_defaults(handler=command("jobs.cmd_create"))
+    create.set_defaults(handler=command("jobs.cmd_create"), backend_action="create")
+    submit = job_commands.add_parser("submit", help="create a job on an S3 Control backend (AWS, or serve); prints its id")
+    submit.add_argument("job_file", metavar="JOB.json")
+    submit.add_argument("--manifest-to", metavar="s3://BUCKET/PREFIX/", help="where a local (file://) manifest is uploaded")
+    submit.set_defaults(handler=command("remote.cmd_submit"), backend_action="submit")
     job_run = job_commands.add_parser("run", help="run or resume a job until it ends")
     job_run.add_argument("job_id", metavar="ID")
     _run_flags(job_run)
-    job_run.set_defaults(handler=command("jobs.cmd_job_run"))
+    job_run.set_defaults(handler=command("jobs.cmd_job_run"), backend_action="run")
     listing = job_commands.add_parser("list", help="every job, newest first")
     listing.add_argument("--json", action="store_true")
-    listing.set_defaults(handler=command("looks.cmd_list"))
+    listing.set_defaults(handler=command("looks.cmd_list"), backend_action="list")
     show = job_commands.add_parser("show", help="one job (DescribeJob-shaped with --json)")
     show.add_argument("job_id", metavar="ID")
     show.add_argument("--json", action="store_true")
-    show.set_defaults(handler=command("looks.cmd_show"))
+    show.set_defaults(handler=command("looks.cmd_show"), backend_action="describe")
     for action in ("pause", "resume", "cancel", "confirm"):
         control = job_commands.add_parser(action, help=f"{action} a job")
         control.add_argument("job_id", metavar="ID")
-        control.set_defaults(handler=command("jobs.cmd_control"), action=action)
+        control.set_defaults(handler=command("jobs.cmd_control"), action=action, backend_action=action)
     priority = job_commands.add_parser("priority", help="change a job's priority (higher runs first)")
     priority.add_argument("job_id", metavar="ID")
     priority.add_argument("priority", type=int, metavar="N")
-    priority.set_defaults(handler=command("jobs.cmd_priority"))
+    priority.set_defaults(handler=command("jobs.cmd_priority"), backend_action="priority")
     retry = job_commands.add_parser("retry-failed", help="create a new job over the failed tasks; prints its id")
     retry.add_argument("job_id", metavar="ID")
-    retry.set_defaults(handler=command("jobs.cmd_retry_failed"))
+    retry.set_defaults(handler=command("jobs.cmd_retry_failed"), backend_action="retry_failed")
     serve_commands.add_commands(commands, job_commands)
 
     manifest = commands.add_parser("manifest", help="check manifests")
@@ -152,13 +167,22 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     # Imported after parsing, so that `--version` and `--help` stay quick.
     from s3batch_tui.cli.context import EXIT_BAD_INPUT, CliError
-    from s3batch_tui.core.errors import InputError, JobNotFound, JobStateError
+    from s3batch_tui.core.errors import BackendUnreachable, InputError, JobNotFound, JobStateError
 
     if args.command is None:
+        if args.backend == "aws":
+            print("s3batch-tui: error: the TUI shows local jobs only for now; use `job` commands with --backend aws",
+                  file=sys.stderr)  # fmt: skip
+            return EXIT_BAD_INPUT
         return open_tui(args)
     try:
-        return args.handler(args)
-    except (InputError, CliError, JobNotFound, JobStateError) as exc:
+        handler = args.handler
+        if args.backend == "aws" and getattr(args, "backend_action", None):
+            from s3batch_tui.cli import remote
+
+            handler = remote.dispatch(args)
+        return handler(args)
+    except (InputError, CliError, JobNotFound, JobStateError, BackendUnreachable) as exc:
         print(f"s3batch-tui: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except BrokenPipeError:  # `job show --json | head`: the reader left, which is fine

@@ -42,10 +42,15 @@ def cmd_list(args: argparse.Namespace) -> int:
          time.strftime("%Y-%m-%d %H:%M", time.localtime(r.created_at)), r.description or "")
         for r in records
     ]  # fmt: skip
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header) - 1)]
-    for row in [header, *rows]:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[-1])
+    print_table([header, *rows])
     return EXIT_OK
+
+
+def print_table(rows: list[tuple[str, ...]]) -> None:
+    """Rows in aligned columns; the last column (free text) is not padded."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[-1])
 
 
 def cmd_show(args: argparse.Namespace) -> int:

@@ -29,7 +29,7 @@ def add_commands(commands, job_commands) -> None:
     change.add_argument("--set", action="append", metavar="KEY=VALUE", help="replace the tags (repeatable)")
     change.add_argument("--delete-all", action="store_true", help="remove every tag")
     tags.add_argument("--json", action="store_true", help="print the tag set as JSON")
-    tags.set_defaults(handler=cmd_tags)
+    tags.set_defaults(handler=cmd_tags, backend_action="tags")
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

@@ -42,3 +42,7 @@ class IdempotencyConflict(InputError):
 
     def __init__(self, what: str, where: str = "ClientRequestToken") -> None:
         super().__init__(what, where, code="IdempotencyException")
+
+
+class BackendUnreachable(Exception):
+    """The S3 Control endpoint did not answer (network, TLS, timeout); nothing is known of the request."""

@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import get_current_worker
 
-from s3batch_tui.core.actions import JobActions
+from s3batch_tui.core.backends.local import LocalBackend
 from s3batch_tui.core.browse import LazyClient
 from s3batch_tui.core.formatting import RateTracker
 from s3batch_tui.core.launcher import Launcher
@@ -52,7 +52,7 @@ class S3BatchApp(App):
         self.store = Store(settings.db_path, clock=clock)
         self.launcher = Launcher(settings, self.aws)
         self.s3 = LazyClient(self.aws)  # one S3 client for every screen, made on first use (in a worker)
-        self.actions = JobActions(self.store, settings, self.launcher)
+        self.actions = LocalBackend(self.store, settings, self.launcher)
         self.jobs: dict[str, JobRecord] = {}
         self.rates_by_job: dict[str, float] = {}
         self.poll_interval = poll_interval

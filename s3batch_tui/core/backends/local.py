@@ -1,4 +1,4 @@
-"""What a user can do to a job from an interactive front end, in one place.
+"""The local backend: jobs in our SQLite store, run by our engine in runner processes.
 
 Control goes through the store (`request_control`); when nobody runs the job, the
 launcher starts a runner so that the request takes effect.
@@ -7,10 +7,14 @@ launcher starts a runner so that the request takes effect.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from s3batch_tui.core.backends.base import MAX_PRIORITY, Backend
 from s3batch_tui.core.create import create_job
+from s3batch_tui.core.describe import describe_job, list_item
 from s3batch_tui.core.engine.control import ControlResult, request_control
 from s3batch_tui.core.errors import JobStateError
+from s3batch_tui.core.job_tags import get_tags, put_tags
 from s3batch_tui.core.launcher import Launcher
 from s3batch_tui.core.retry_failed import create_retry_job
 from s3batch_tui.core.spec import JobSpec
@@ -18,18 +22,33 @@ from s3batch_tui.core.status import JobStatus
 from s3batch_tui.core.store import Store
 from s3batch_tui.settings import Settings
 
-MAX_PRIORITY = 2147483647
-
 
 @dataclass
-class JobActions:
-    """Create, run and steer jobs; every method may block briefly on SQLite (call from a worker)."""
+class LocalBackend(Backend):
+    """Create, run and steer jobs in the local store; every method may block briefly on SQLite."""
 
     store: Store
     settings: Settings
     launcher: Launcher
 
-    def create(self, spec: JobSpec, run: bool, workers: int | None = None) -> str:
+    @property
+    def label(self) -> str:
+        """The header's name for this backend."""
+        return "local"
+
+    def list_jobs(self) -> list[dict[str, Any]]:
+        """Every stored job, newest first."""
+        return [list_item(record) for record in self.store.list()]
+
+    def describe(self, job_id: str) -> dict[str, Any]:
+        """The job as `job show --json` shows it (with the `Local` extras)."""
+        return describe_job(self.store.get(job_id), self.store)["Job"]
+
+    def resolve(self, job_id: str) -> str:
+        """A full job id from an id or unique prefix."""
+        return self.store.resolve(job_id)
+
+    def create(self, spec: JobSpec, run: bool = True, workers: int | None = None) -> str:
         """Store a new job and, if asked, start running it (with `workers` threads, default: settings)."""
         job_id = create_job(self.store, spec)
         if run:
@@ -62,11 +81,23 @@ class JobActions:
         """Confirm a Suspended job so it runs."""
         self._control(job_id, "confirm")
 
-    def change_priority(self, job_id: str, delta: int) -> int:
-        """Raise or lower the priority by `delta`, within AWS's bounds; returns the new one."""
-        priority = min(max(self.store.get(job_id).priority + delta, 0), MAX_PRIORITY)
+    def set_priority(self, job_id: str, priority: int) -> int:
+        """A running job picks the new priority up within a second."""
         self.store.set_priority(job_id, priority)
         return priority
+
+    def change_priority(self, job_id: str, delta: int) -> int:
+        """Raise or lower the priority by `delta` (read from the store, not a whole describe)."""
+        priority = min(max(self.store.get(job_id).priority + delta, 0), MAX_PRIORITY)
+        return self.set_priority(job_id, priority)
+
+    def get_tags(self, job_id: str) -> list[dict[str, str]]:
+        """The tags of the stored spec."""
+        return get_tags(self.store, job_id)
+
+    def put_tags(self, job_id: str, tags: list[dict[str, str]]) -> list[dict[str, str]]:
+        """Replace the tags (any status)."""
+        return put_tags(self.store, job_id, tags)
 
     def retry_failed(self, job_id: str, run: bool = True) -> str:
         """A new job over the failed tasks; started right away unless `run` is False."""
@@ -74,6 +105,10 @@ class JobActions:
         if run:
             self.launcher.start(new_id)
         return new_id
+
+    def report_location(self, job_id: str) -> str | None:
+        """Where the finished report was written (None until then, or without a report)."""
+        return self.store.get(job_id).report_location
 
     def _control(self, job_id: str, action: str) -> None:
         result = request_control(self.store, job_id, action)

@@ -1,0 +1,177 @@
+"""Job commands on an S3 Control backend (`--backend aws`): AWS S3 Batch Operations or `serve`.
+
+The local backend keeps its own commands (jobs.py, looks.py), which also show what only
+the store knows (history, error counts). Here every command goes through the backend
+seam, and an action the backend cannot do is refused with the capability's reason.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from s3batch_tui.cli.context import EXIT_OK, CliError, Context
+from s3batch_tui.cli.looks import print_table
+from s3batch_tui.cli.progress import format_duration
+from s3batch_tui.core.backends import BackendUnreachable, S3ControlBackend, Unsupported
+from s3batch_tui.core.backends.roles import batch_roles
+from s3batch_tui.core.backends.s3control import AWS_CAPABILITIES, caller_account, control_client
+from s3batch_tui.core.backends.submit import kept_token, request_digest, upload_manifest, with_token
+from s3batch_tui.core.errors import InputError
+from s3batch_tui.core.job_tags import parse_tag_args
+from s3batch_tui.core.spec import JobSpec, load_job_spec, local_extensions
+
+LOCAL_ONLY = {"create": "`job create` stores a local job; an S3 Control backend takes `job submit JOB.json`"}
+
+
+def control_backend(args: argparse.Namespace, account_hint: str | None = None) -> S3ControlBackend:
+    """The S3 Control backend the flags name (credentials from --profile or the usual chain)."""
+    client = control_client(args.profile, args.region, args.control_endpoint)
+    account = args.control_account_id or account_hint
+    if account is None:  # STS is AWS's; with a control endpoint, give --account-id
+        session = boto3.session.Session(profile_name=args.profile, region_name=args.region)
+        account = caller_account(session.client("sts", region_name=client.meta.region_name))
+    return S3ControlBackend(client, account)
+
+
+def dispatch(args: argparse.Namespace):
+    """The handler for a command on an S3 Control backend (raises Unsupported for the rest)."""
+    action = getattr(args, "backend_action", None)
+    handlers = {"list": cmd_list, "describe": cmd_show, "cancel": cmd_status, "confirm": cmd_status,
+                "priority": cmd_priority, "tags": cmd_tags, "submit": cmd_submit}  # fmt: skip
+    if action in handlers:
+        return handlers[action]
+    reason = AWS_CAPABILITIES.reason(action or "") or LOCAL_ONLY.get(action or "")
+    raise Unsupported(action or args.command, reason or "works on the local store only (leave out --backend aws)")
+
+
+def _json(value: Any) -> str:
+    """boto3's answers as JSON: timestamps in ISO-8601, as the AWS CLI prints them."""
+    return json.dumps(value, indent=2, ensure_ascii=False, default=lambda v: v.isoformat())
+
+
+def _when(value: Any) -> str:
+    return value.astimezone().strftime("%Y-%m-%d %H:%M") if isinstance(value, dt.datetime) else str(value or "")
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    """`job list [--json]`: ListJobs, every status, every page."""
+    jobs = control_backend(args).list_jobs()
+    if args.json:
+        print(_json({"Jobs": jobs}))
+        return EXIT_OK
+    if not jobs:
+        print("No jobs on this S3 Control backend.")
+        return EXIT_OK
+    header = ("ID", "STATUS", "OPERATION", "DONE/TOTAL", "FAILED", "PRIO", "CREATED", "DESCRIPTION")
+    rows = [header]
+    for job in jobs:
+        summary = job.get("ProgressSummary", {})
+        done = summary.get("NumberOfTasksSucceeded", 0) + summary.get("NumberOfTasksFailed", 0)
+        rows.append((job["JobId"], job.get("Status", ""), job.get("Operation", ""),
+                     f"{done}/{summary.get('TotalNumberOfTasks', '?')}", str(summary.get("NumberOfTasksFailed", 0)),
+                     str(job.get("Priority", "")), _when(job.get("CreationTime")), job.get("Description", "")))  # fmt: skip
+    print_table(rows)
+    return EXIT_OK
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    """`job show ID [--json]`: DescribeJob."""
+    backend = control_backend(args)
+    job = backend.describe(args.job_id)
+    if args.json:
+        print(_json({"Job": job}))
+        return EXIT_OK
+    summary = job.get("ProgressSummary", {})
+    reason = job.get("StatusUpdateReason")
+    lines = [
+        f"Job {job['JobId']} on {backend.label}",
+        f"  Description: {job.get('Description', '')}",
+        f"  Operation:   {', '.join(job.get('Operation', {})) or '?'}",
+        f"  Status:      {job.get('Status')}" + (f" ({reason})" if reason else ""),
+        f"  Priority:    {job.get('Priority')}",
+        f"  Tasks:       {summary.get('TotalNumberOfTasks', '?')} total, {summary.get('NumberOfTasksSucceeded', 0)} "
+        f"succeeded, {summary.get('NumberOfTasksFailed', 0)} failed",
+        f"  Active for:  {format_duration(summary.get('Timers', {}).get('ElapsedTimeInActiveSeconds', 0))}",
+        f"  Created:     {_when(job.get('CreationTime'))}",
+    ]  # fmt: skip
+    if job.get("TerminationDate"):
+        lines.append(f"  Ended:       {_when(job['TerminationDate'])}")
+    lines += [f"  Failure:     {r.get('FailureCode')}: {r.get('FailureReason')}" for r in job.get("FailureReasons", [])]
+    report = backend.report_location(job["JobId"]) if job.get("Report", {}).get("Enabled") else None
+    if report:
+        lines.append(f"  Report:      {report}")
+    print("\n".join(lines))
+    return EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """`job cancel|confirm ID`: UpdateJobStatus."""
+    backend = control_backend(args)
+    getattr(backend, args.action)(args.job_id)
+    print(f"{args.job_id} is now {backend.describe(args.job_id).get('Status')}")
+    return EXIT_OK
+
+
+def cmd_priority(args: argparse.Namespace) -> int:
+    """`job priority ID N`: UpdateJobPriority."""
+    print(f"{args.job_id} priority is now {control_backend(args).set_priority(args.job_id, args.priority)}")
+    return EXIT_OK
+
+
+def cmd_tags(args: argparse.Namespace) -> int:
+    """`job tags ID [--set K=V ...] [--delete-all]`: Get/PutJobTagging."""
+    backend = control_backend(args)
+    if args.set or args.delete_all:
+        backend.put_tags(args.job_id, parse_tag_args(args.set) if args.set else [])
+    tags = backend.get_tags(args.job_id)
+    if args.json:
+        print(_json({"Tags": tags}))
+    else:
+        for tag in tags:
+            print(f"{tag['Key']}={tag['Value']}")
+    return EXIT_OK
+
+
+def _check_submittable(args: argparse.Namespace, spec: JobSpec) -> None:
+    """Refuse, before anything is uploaded or sent, what S3 Batch Operations cannot take."""
+    found = [f for f in local_extensions(spec) if f != "Manifest.Location.ObjectArn"]  # that one is uploaded
+    if found:
+        raise InputError(f"only runs locally, S3 Batch Operations would refuse it: {', '.join(found)}", args.job_file)
+    if spec.role_arn:
+        return
+    roles = []
+    if args.control_endpoint is None:  # IAM is AWS's; a control endpoint such as `serve` has none
+        session = boto3.session.Session(profile_name=args.profile, region_name=args.region)
+        roles = batch_roles(session.client("iam", region_name=session.region_name or "us-east-1"))
+    hint = ("; roles that trust batchoperations.s3.amazonaws.com: " + ", ".join(roles)) if roles else ""
+    what = f"required: the IAM role S3 Batch Operations assumes to run the job{hint}"
+    raise InputError(what, f"{args.job_file}: RoleArn")
+
+
+def cmd_submit(args: argparse.Namespace) -> int:
+    """`job submit JOB.json [--manifest-to s3://bucket/prefix/]`: CreateJob; prints the job id."""
+    if args.backend == "local":
+        why = "sends a job to an S3 Control backend; local jobs are made with `job create` or `run`"
+        raise Unsupported("submit", why)
+    path = Path(args.job_file)
+    spec = load_job_spec(path)
+    _check_submittable(args, spec)
+    backend = control_backend(args, spec.account_id)
+    digest = request_digest(path, args.manifest_to, backend.client.meta.endpoint_url, backend.account_id)
+    spec = upload_manifest(spec, Context(args).clients.client("s3"), args.manifest_to)
+    token = spec.client_request_token or kept_token(path, digest)  # kept before the request is sent
+    try:
+        job_id = backend.create(with_token(spec, token))
+    except BackendUnreachable as exc:
+        raise CliError(f"{exc}\nThe job may have been created: run the same command again; its ClientRequestToken "
+                       f"{token} makes S3 Control answer with that job, not a second one") from None  # fmt: skip
+    print(job_id)
+    print(f"Submitted to {backend.label} (ClientRequestToken {token})", file=sys.stderr)
+    return EXIT_OK

@@ -1,0 +1,187 @@
+"""The S3 Control backend: AWS S3 Batch Operations, or `s3batch-tui serve`, through boto3.
+
+Requests are boto3's own, so botocore validates every parameter against the
+`s3control` model before sending. For a `control_endpoint` (serve, a test server) the
+request goes to the host as given, without the `{AccountId}.` botocore puts in front of
+it (`localhost` or an IP address has no such subdomains).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from functools import cached_property
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError, ParamValidationError, ProfileNotFound
+from botocore.exceptions import ConnectionError as BotoConnectionError
+
+from s3batch_tui.core.backends.base import Backend, Capabilities
+from s3batch_tui.core.errors import BackendUnreachable, InputError, JobNotFound, JobStateError
+from s3batch_tui.core.job_tags import check_tags
+from s3batch_tui.core.spec import JobSpec, local_extensions
+from s3batch_tui.core.status import JobStatus
+
+AWS_CAPABILITIES = Capabilities({
+    "run": "S3 Batch Operations runs a job by itself once it is Ready (confirm a Suspended one)",
+    "pause": "AWS S3 Batch Operations has no pause (cancel, then submit the rest again)",
+    "resume": "AWS S3 Batch Operations has no pause, so nothing to resume",
+    "retry_failed": "retrying failed tasks on an S3 Control backend is not built yet (it needs the failed rows "
+                    "uploaded as a manifest); read the report with `report show`",
+})  # fmt: skip
+PAGE_SIZE = 1000  # ListJobs MaxResults
+_STATE_ERRORS = {"JobStatusException", "IdempotencyException"}
+_INPUT_ERRORS = {"BadRequestException", "InvalidRequestException", "TooManyTagsException"}
+
+
+def control_client(profile: str | None, region: str | None, endpoint: str | None) -> Any:
+    """A boto3 `s3control` client: credentials from the usual chain, `endpoint` as given."""
+    try:
+        session = boto3.session.Session(profile_name=profile, region_name=region)
+    except ProfileNotFound as exc:
+        raise InputError(str(exc), "--profile") from None
+    config = Config(
+        inject_host_prefix=endpoint is None,
+        retries={"mode": "standard"},  # attempts: AWS_MAX_ATTEMPTS or the profile (3); CreateJob repeats by token
+        connect_timeout=10,
+        read_timeout=60,
+    )
+    client = session.client("s3control", endpoint_url=endpoint, region_name=session.region_name or "us-east-1",
+                            config=config)  # fmt: skip
+    if endpoint is not None:
+        client.meta.events.register("before-sign.s3-control", _host_as_given(urlsplit(endpoint).netloc))
+    return client
+
+
+def _host_as_given(netloc: str) -> Callable[..., None]:
+    """A before-sign hook: send to `netloc` itself, not `{AccountId}.{netloc}`.
+
+    botocore's endpoint rules for S3 Control put the account in front of a custom
+    endpoint's host too (`inject_host_prefix` only covers the model's own prefix), so
+    the URL is set back here, before signing, and the signed Host is the one sent.
+    """
+
+    def hook(request: Any, **_: Any) -> None:
+        parts = urlsplit(request.url)
+        if parts.netloc != netloc and parts.netloc.endswith("." + netloc):
+            request.url = urlunsplit(parts._replace(netloc=netloc))
+
+    return hook
+
+
+def caller_account(sts_client: Any) -> str:
+    """The account of the credentials in use (STS GetCallerIdentity)."""
+    try:
+        return sts_client.get_caller_identity()["Account"]
+    except (ClientError, BotoCoreError) as exc:
+        raise InputError(f"cannot find the account of these credentials ({exc}); give --account-id",
+                         "--account-id") from None  # fmt: skip
+
+
+class S3ControlBackend(Backend):
+    """Jobs of one account on an S3 Control endpoint."""
+
+    capabilities = AWS_CAPABILITIES
+
+    def __init__(self, client: Any, account_id: str) -> None:
+        self.client = client
+        self.account_id = account_id
+
+    @cached_property
+    def label(self) -> str:
+        """`AWS 123456789012 us-east-1`, or the endpoint for a non-AWS one."""
+        where = self.client.meta.region_name
+        endpoint = self.client.meta.endpoint_url
+        if "amazonaws.com" not in endpoint:
+            where = f"{where} at {endpoint}"
+        return f"AWS {self.account_id} {where}"
+
+    def _call(self, operation: Callable[..., dict], **params: Any) -> dict[str, Any]:
+        """One request; S3 Control's errors as ours (not found, state, input), unreachable as such."""
+        try:
+            return operation(AccountId=self.account_id, **params)
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            message = exc.response.get("Error", {}).get("Message", "") or str(exc)
+            if code == "NotFoundException":
+                raise JobNotFound(f"no job {params.get('JobId')} in account {self.account_id}: {message}") from None
+            if code in _STATE_ERRORS:
+                raise JobStateError(f"{code}: {message}") from None
+            if code in _INPUT_ERRORS:
+                raise InputError(message, code) from None
+            raise
+        except BotoCoreError as exc:
+            if isinstance(exc, ParamValidationError):
+                problems = str(exc).removeprefix("Parameter validation failed:\n").replace("\n", "; ")
+                raise InputError(f"refused by the s3control model: {problems}", "request parameters") from None
+            if isinstance(exc, (HTTPClientError, BotoConnectionError)):
+                raise BackendUnreachable(f"{self.client.meta.endpoint_url}: {exc}") from None
+            raise InputError(str(exc), "S3 Control credentials and settings") from None  # e.g. no credentials
+
+    def list_jobs(self) -> list[dict[str, Any]]:
+        """ListJobs over every status, page by page (NextToken)."""
+        jobs: list[dict[str, Any]] = []
+        params: dict[str, Any] = {"JobStatuses": [status.value for status in JobStatus], "MaxResults": PAGE_SIZE}
+        while True:
+            page = self._call(self.client.list_jobs, **params)
+            jobs += page.get("Jobs", [])
+            if not page.get("NextToken"):
+                return jobs
+            params["NextToken"] = page["NextToken"]
+
+    def describe(self, job_id: str) -> dict[str, Any]:
+        """DescribeJob."""
+        return self._call(self.client.describe_job, JobId=job_id)["Job"]
+
+    def create(self, spec: JobSpec, run: bool = True) -> str:
+        """CreateJob from an AWS-ready spec (see `core.backends.submit`); S3 runs it by itself.
+
+        A spec without a ClientRequestToken gets one here, but only a caller that keeps the
+        token (as `job submit` does) can retry without making a second job.
+        """
+        found = local_extensions(spec)
+        if found:
+            raise InputError(f"only runs locally, S3 Batch Operations would refuse it: {', '.join(found)}", "job file")
+        if not spec.role_arn:
+            raise InputError("required: the IAM role S3 Batch Operations assumes to run the job", "RoleArn")
+        params = spec.to_json_dict() | {"ClientRequestToken": spec.client_request_token or str(uuid.uuid4())}
+        params.pop("AccountId", None)
+        params.setdefault("ConfirmationRequired", False)
+        return self._call(self.client.create_job, **params)["JobId"]
+
+    def cancel(self, job_id: str) -> None:
+        """UpdateJobStatus to Cancelled."""
+        self._call(self.client.update_job_status, JobId=job_id, RequestedJobStatus="Cancelled")
+
+    def confirm(self, job_id: str) -> None:
+        """UpdateJobStatus to Ready (confirms a Suspended job)."""
+        self._call(self.client.update_job_status, JobId=job_id, RequestedJobStatus="Ready")
+
+    def set_priority(self, job_id: str, priority: int) -> int:
+        """UpdateJobPriority."""
+        return self._call(self.client.update_job_priority, JobId=job_id, Priority=priority)["Priority"]
+
+    def get_tags(self, job_id: str) -> list[dict[str, str]]:
+        """GetJobTagging."""
+        return self._call(self.client.get_job_tagging, JobId=job_id).get("Tags", [])
+
+    def put_tags(self, job_id: str, tags: list[dict[str, str]]) -> list[dict[str, str]]:
+        """PutJobTagging (DeleteJobTagging for an empty set, which PutJobTagging also accepts)."""
+        checked = check_tags(tags)
+        if checked:
+            self._call(self.client.put_job_tagging, JobId=job_id, Tags=checked)
+        else:
+            self._call(self.client.delete_job_tagging, JobId=job_id)
+        return checked
+
+    def report_location(self, job_id: str) -> str | None:
+        """Where S3 writes the report's manifest: `{Prefix}/job-{id}/manifest.json` in the report bucket."""
+        report = self.describe(job_id).get("Report") or {}
+        if not report.get("Enabled") or not report.get("Bucket"):
+            return None
+        bucket = report["Bucket"].rsplit(":::", 1)[-1]
+        prefix = report.get("Prefix", "").strip("/")
+        return f"s3://{bucket}/{prefix + '/' if prefix else ''}job-{job_id}/manifest.json"
