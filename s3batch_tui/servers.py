@@ -158,6 +158,10 @@ def start_seaweedfs(workdir: Path | None = None, timeout: float = 30) -> LocalS3
         weed_binary(), "mini", f"-dir={workdir}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
         f"-master.port={master}", f"-volume.port={volume}", f"-filer.port={filer}",
         f"-s3.port={s3}", f"-admin.port={admin}", "-s3.port.iceberg=0", "-s3.port.lance=0",
+        # Every bucket is a collection with volumes of its own: the default slots run out
+        # after ~70 buckets (PutObject then answers InternalError), and a test session makes
+        # hundreds. Small volumes, many slots.
+        "-volume.max=3000", "-master.volumeSizeLimitMB=16",
         "-webdav=false", "-admin.ui=false", "-master.telemetry=false", f"-s3.config={config}",
     ]  # fmt: skip
     with log.open("wb") as out:
