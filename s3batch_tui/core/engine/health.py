@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from s3batch_tui.core.engine.adaptive import AdaptiveRate
+from s3batch_tui.core.engine.adaptive import AdaptiveRate, is_throttling
 from s3batch_tui.core.engine.breaker import OutageBreaker, is_endpoint_fault
 from s3batch_tui.core.engine.retry import RetryPolicy, outcome_from_exception
 from s3batch_tui.core.engine.retrying import Retrying, RetryingClient
@@ -50,8 +50,12 @@ class EndpointHealth:
         self.rate.observe(outcome)
 
     def hand_back(self, ordinal: int, outcome: TaskOutcome) -> bool:
-        """Whether a task that ended with this failed outcome goes back to be dispatched again."""
-        if not outcome.retryable:
+        """Whether a task that ended with this failed outcome goes back to be dispatched again.
+
+        Only faults of the endpoint (5xx, resets) or throttling come back: a transient answer
+        of the operation itself (a Lambda's TemporaryFailure) has had its attempts.
+        """
+        if not (is_endpoint_fault(outcome) or is_throttling(outcome)):
             return False
         if self.breaker.suspect(outcome):
             return True
