@@ -84,13 +84,17 @@ def start_serve(
     timeout: float = 30,
     port: int | None = None,
     extra: list[str] | None = None,
+    python: str = sys.executable,
 ) -> ServeProcess:
-    """Start `s3batch-tui serve` on a free loopback port (`extra`: more flags); returns once it listens."""
+    """Start `s3batch-tui serve` on a free loopback port (`extra`: more flags); returns once it listens.
+
+    `python`: the interpreter whose installed package serves (e.g. a venv holding the wheel).
+    """
     port = port or free_ports(1)[0]
     log = data_dir / f"serve-{port}-{time.time_ns()}.log"
     data_dir.mkdir(parents=True, exist_ok=True)
     env = os.environ.copy() | s3.env()
-    command = [sys.executable, "-m", "s3batch_tui", "--data-dir", str(data_dir), "serve", "--port", str(port),
+    command = [python, "-m", "s3batch_tui", "--data-dir", str(data_dir), "serve", "--port", str(port),
                "--workers", str(workers), "--credentials-file", str(credentials), *(extra or [])]  # fmt: skip
     with log.open("ab") as out:
         process = subprocess.Popen(command, stdout=out, stderr=out, stdin=subprocess.DEVNULL, env=env)

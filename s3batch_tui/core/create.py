@@ -12,6 +12,7 @@ import hashlib
 import json
 import uuid
 
+from s3batch_tui.core.job_tags import check_tags
 from s3batch_tui.core.spec import JobSpec
 from s3batch_tui.core.store import Store
 
@@ -30,5 +31,8 @@ def create_job(store: Store, spec: JobSpec, job_id: str | None = None) -> str:
 
     Raises:
         IdempotencyConflict: the token was used before with a different request.
+        InputError: the job's tags break AWS's rules (more than 50, a key twice), which
+            botocore's model does not say.
     """
+    check_tags(spec.to_json_dict().get("Tags") or [])
     return store.create_job(job_id or str(uuid.uuid4()), spec, body_hash=request_hash(spec)).id

@@ -12,6 +12,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 
+from s3batch_tui.core.clip import clip_repr
 from s3batch_tui.core.errors import InputError
 from s3batch_tui.core.store import Store
 
@@ -42,11 +43,11 @@ def check_tags(tags: Iterable[dict[str, str]], where: str = "Tags") -> list[dict
         if not isinstance(key, str) or not isinstance(value, str):
             raise InputError("each tag needs a Key and a Value (text)", place)
         if not 1 <= len(key) <= MAX_KEY or not _allowed(key):
-            raise InputError(f"Key must be 1-{MAX_KEY} letters, digits, spaces or _.:/=+-@, got {key!r}", place)
+            raise InputError(f"Key must be 1-{MAX_KEY} letters, digits, spaces or _.:/=+-@, got {clip_repr(key)}", place)
         if len(value) > MAX_VALUE or not _allowed(value):
-            raise InputError(f"Value must be 0-{MAX_VALUE} letters, digits, spaces or _.:/=+-@, got {value!r}", place)
+            raise InputError(f"Value must be 0-{MAX_VALUE} letters, digits, spaces or _.:/=+-@, got {clip_repr(value)}", place)
         if key in seen:
-            raise InputError(f"the key {key!r} appears twice; keys must be unique", place)
+            raise InputError(f"the key {clip_repr(key)} appears twice; keys must be unique", place)
         seen.add(key)
         checked.append({"Key": key, "Value": value})
     if len(checked) > MAX_TAGS:

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import tarfile
+import time
 import zipfile
 from pathlib import Path
 
 import pytest
 
 from s3batch_tui import __version__
+from s3batch_tui.serve_process import ACCOUNT, start_serve, write_credentials
 from tests.installed.package import ROOT
 from tests.integration.helpers import seed_objects, tagging_job, write_job, write_manifest
 
@@ -98,6 +100,27 @@ def test_run_tags_objects_on_seaweedfs(installed, seaweed, s3, bucket, tmp_path)
     for key in keys:
         assert s3.get_object_tagging(Bucket=bucket, Key=key)["TagSet"] == [{"Key": "from", "Value": "wheel"}]
     assert list((tmp_path / "reports").rglob("manifest.json"))
+
+
+def test_serve_runs_a_job_created_through_the_s3control_api(installed, seaweed, s3, bucket, tmp_path):
+    keys = seed_objects(s3, bucket, ["a.txt", "b c.txt"])
+    manifest = write_manifest_path(tmp_path, bucket, keys)
+    served = start_serve(tmp_path / "served", seaweed, write_credentials(tmp_path / "credentials"),
+                         python=str(installed.python))  # fmt: skip
+    try:
+        control = served.client()
+        job = tagging_job(manifest, tmp_path / "reports", ("via", "serve")) | {"AccountId": ACCOUNT, "Priority": 1,
+              "RoleArn": "arn:aws:iam::000000000000:role/batch", "ConfirmationRequired": False}  # fmt: skip
+        job["Manifest"]["Location"]["ETag"] = "unused-for-local-files"
+        job_id = control.create_job(**job)["JobId"]
+        deadline = time.monotonic() + 60
+        while (status := control.describe_job(AccountId=ACCOUNT, JobId=job_id)["Job"]["Status"]) != "Complete":
+            assert status not in ("Failed", "Cancelled") and time.monotonic() < deadline, status
+            time.sleep(0.2)
+    finally:
+        served.stop()
+    for key in keys:
+        assert s3.get_object_tagging(Bucket=bucket, Key=key)["TagSet"] == [{"Key": "via", "Value": "serve"}]
 
 
 def test_demo_without_its_extra_says_what_to_install(installed, tmp_path):

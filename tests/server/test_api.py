@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 import time
@@ -185,3 +186,15 @@ def test_same_token_with_another_body_is_an_idempotency_error(control, job_reque
     status, code, _ = error_of(control.create_job, **{k: v for k, v in request.items() if k != "AccountId"} | {"Priority": 99})
     assert (status, code) == (409, "IdempotencyException")
     control.update_job_status(AccountId=ACCOUNT, JobId=first, RequestedJobStatus="Cancelled")
+
+
+def test_a_job_left_suspended_past_the_timeout_fails_when_the_api_reads_it(served, control, job_request):
+    job_id = control.create_job(**job_request(1, ConfirmationRequired=True))["JobId"]
+    wait_status(control, job_id, ("Suspended",))
+    # Age the suspension by 31 days in the store (the server's clock cannot be moved from here).
+    with sqlite3.connect(served.data_dir / "jobs.sqlite3") as db:
+        db.execute("UPDATE jobs SET suspended_at = suspended_at - 31 * 86400 WHERE id = ?", (job_id,))
+    job = wait_status(control, job_id, ("Failed",))
+    assert [r["FailureCode"] for r in job["FailureReasons"]] == ["SuspendedTimeout"]
+    listed = control.list_jobs(AccountId=ACCOUNT, JobStatuses=["Failed"], MaxResults=1000)["Jobs"]
+    assert job_id in {j["JobId"] for j in listed}

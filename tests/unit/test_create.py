@@ -8,7 +8,7 @@ import pytest
 
 from s3batch_tui.cli import main
 from s3batch_tui.core.create import create_job
-from s3batch_tui.core.errors import IdempotencyConflict
+from s3batch_tui.core.errors import IdempotencyConflict, InputError
 from s3batch_tui.core.spec import parse_job_spec
 from tests.unit.conftest import SPEC_JSON
 
@@ -74,3 +74,19 @@ def test_cli_run_of_a_token_whose_job_ended_reports_that_job_and_runs_nothing(tm
     assert main([*data, "run", str(job)]) == 1
     out = capsys.readouterr().out
     assert out.splitlines()[0] == job_id and "Status: Cancelled" in out
+
+
+@pytest.mark.parametrize(
+    ("tags", "expected"),
+    [
+        ([{"Key": f"k{i}", "Value": "v"} for i in range(51)], "51"),
+        ([{"Key": "team", "Value": "a"}, {"Key": "team", "Value": "b"}], "Tags[1]: the key 'team' appears twice"),
+    ],
+    ids=["51-tags", "duplicate-key"],
+)
+def test_tags_the_model_allows_but_aws_refuses_store_nothing(store, tags, expected):
+    spec = parse_job_spec(json.dumps(json.loads(SPEC_JSON) | {"Tags": tags}))  # the model has no such limits
+    with pytest.raises(InputError) as caught:
+        create_job(store, spec)
+    assert expected in str(caught.value)
+    assert store.list() == []

@@ -14,6 +14,7 @@ from typing import Any
 
 from s3batch_tui.core.create import create_job
 from s3batch_tui.core.describe import describe_job
+from s3batch_tui.core.expiry import expire_suspended
 from s3batch_tui.core.engine.control import ControlResult, request_control
 from s3batch_tui.core.errors import IdempotencyConflict, InputError, JobNotFound, JobStateError
 from s3batch_tui.core.job_tags import TooManyTags, check_tags, get_tags, put_tags
@@ -50,7 +51,7 @@ class JobHandlers:
         return {
             "CreateJob": self.create_job,
             "DescribeJob": self.describe_job,
-            "ListJobs": lambda params: list_jobs(self.store, params, self.account_id),
+            "ListJobs": self.list_jobs,
             "UpdateJobStatus": self.update_job_status,
             "UpdateJobPriority": self.update_job_priority,
             "GetJobTagging": lambda params: {"Tags": get_tags(self.store, self._job(params))},
@@ -80,8 +81,18 @@ class JobHandlers:
         self.served.adopt(job_id)
         return {"JobId": job_id}
 
+    def _expire(self) -> None:
+        """Fail jobs left Suspended too long before anyone reads them, as `job list` does."""
+        expire_suspended(self.store, timeout_days=self.served.settings.suspended_timeout_days)
+
+    def list_jobs(self, params: dict[str, Any]) -> dict[str, Any]:
+        """ListJobs: newest first, filtered and paged (see `listing.py`)."""
+        self._expire()
+        return list_jobs(self.store, params, self.account_id)
+
     def describe_job(self, params: dict[str, Any]) -> dict[str, Any]:
         """DescribeJob: the job as `job show --json` shows it (the codec drops our `Local` extras)."""
+        self._expire()
         return describe_job(self._record(params), self.store, account_id=self.account_id)
 
     def update_job_status(self, params: dict[str, Any]) -> dict[str, Any]:
