@@ -6,8 +6,9 @@ launcher starts a runner so that the request takes effect.
 
 from __future__ import annotations
 
+import threading
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from s3batch_tui.core.engine.control import ControlResult, request_control
 from s3batch_tui.core.errors import JobStateError
@@ -28,6 +29,8 @@ class JobActions:
     store: Store
     settings: Settings
     launcher: Launcher
+    _priority_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    """Priority changes read, add and write: a burst of `+` presses must not read the same value."""
 
     def create(self, spec: JobSpec, run: bool, workers: int | None = None) -> str:
         """Store a new job and, if asked, start running it (with `workers` threads, default: settings)."""
@@ -55,6 +58,10 @@ class JobActions:
         self._control(job_id, "pause")
         return "paused"
 
+    def pause(self, job_id: str) -> None:
+        """Pause a job wherever it runs (its runner acts on the request within a second)."""
+        self._control(job_id, "pause")
+
     def cancel(self, job_id: str) -> None:
         """Cancel a job (its runner writes the report of what ran)."""
         self._control(job_id, "cancel")
@@ -65,8 +72,9 @@ class JobActions:
 
     def change_priority(self, job_id: str, delta: int) -> int:
         """Raise or lower the priority by `delta`, within AWS's bounds; returns the new one."""
-        priority = min(max(self.store.get(job_id).priority + delta, 0), MAX_PRIORITY)
-        self.store.set_priority(job_id, priority)
+        with self._priority_lock:
+            priority = min(max(self.store.get(job_id).priority + delta, 0), MAX_PRIORITY)
+            self.store.set_priority(job_id, priority)
         return priority
 
     def retry_failed(self, job_id: str, run: bool = True) -> str:

@@ -175,7 +175,7 @@ async def test_a_bad_manifest_shows_its_errors_with_line_numbers_and_refuses_nex
         await pilot.press("n", *"bad.csv", "enter")
         await settle(app, pilot)
         scan = text_of(app, "#manifest-scan")
-        assert "Invalid: 1 errors" in scan and "bad.csv line 2 column" in scan
+        assert "Invalid: 1 error " in scan and "(1 good row)" in scan and "bad.csv line 2 column" in scan
         await pilot.press("ctrl+n")
         await pilot.pause()
         assert isinstance(app.screen, ManifestStep)

@@ -19,6 +19,7 @@ from s3batch_tui.core.spec.base import GIB, MIB, AwsModel, Tag, is_local_uri
 from s3batch_tui.core.spec.base import _check_bucket_arn
 from s3batch_tui.core.spec.manifest import Manifest, ManifestGenerator
 from s3batch_tui.core.spec.operations import JobOperation
+from s3batch_tui.core.spec.suggest import did_you_mean
 
 
 __all__ = [
@@ -142,7 +143,7 @@ def describe_validation_error(error: ValidationError, source: str) -> str:
             path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
         message = problem["msg"].removeprefix("Value error, ")
         if problem["type"] == "extra_forbidden":
-            message = "unknown field (check the spelling against AWS CreateJob)"
+            message = "unknown field (check the spelling against AWS CreateJob)" + did_you_mean(JobSpec, problem["loc"])
         lines.append(f"{source}: {path or '(top level)'}: {message}")
     return "\n".join(lines)
 

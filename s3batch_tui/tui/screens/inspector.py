@@ -15,11 +15,11 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label, Sparkline, Static
 
 from s3batch_tui.core.explain import decoded_key, describe_spec
-from s3batch_tui.core.formatting import eta_seconds, format_count, format_duration
+from s3batch_tui.core.formatting import escape_invisible, eta_seconds, format_count, format_duration
 from s3batch_tui.core.status import JobStatus
 from s3batch_tui.core.store import FailureRow, JobRecord
 from s3batch_tui.tui.commands import Command, bindings
-from s3batch_tui.tui.job_actions import JobActionsMixin, job_commands
+from s3batch_tui.tui.job_actions import AVAILABLE, JobActionsMixin, job_commands
 from s3batch_tui.tui.widgets.job_table import STATUS_COLOURS, progress_bar
 
 COMMANDS = (
@@ -35,16 +35,6 @@ WINDOW_SAMPLES = 120
 RELOAD_SECONDS = 1.0
 """At most one history/failures read a second, however fast the job moves."""
 FAILURE_LIMIT = 20
-AVAILABLE = {
-    "run_job": lambda r: r.status in (S.NEW, S.READY, S.PAUSED),
-    "pause_resume": lambda r: r.status in (S.PREPARING, S.READY, S.ACTIVE, S.PAUSING, S.PAUSED),
-    "cancel": lambda r: not r.status.is_terminal and r.status != S.CANCELLING,
-    "confirm_job": lambda r: r.status == S.SUSPENDED,
-    "priority": lambda r: not r.status.is_terminal,
-    "retry_failed": lambda r: r.status.is_terminal and r.failed > 0,
-    "open_report": lambda r: bool(r.report_location),
-}
-"""When each job key applies; the footer dims the others."""
 BAR_WIDTH = 30
 DANGER_WORDS = ("DESTRUCTIVE", "PUBLIC", "COMPLIANCE")
 
@@ -121,10 +111,10 @@ def progress_content(record: JobRecord, rate: float) -> Content:
 
 def failure_cells(row: FailureRow) -> tuple[Text, Text, Text, Text]:
     """Key (decoded, with its version), error code, HTTP status, message."""
-    key = Text(decoded_key(row.raw_key))
+    key = Text(escape_invisible(decoded_key(row.raw_key)))
     if row.version_id:
         key.append(f"  v={row.version_id}", style="dim")
-    return key, Text(row.error_code, style="bold"), Text(str(row.http_status)), Text(row.message)
+    return key, Text(row.error_code, style="bold"), Text(str(row.http_status)), Text(escape_invisible(row.message))
 
 
 class InspectorScreen(JobActionsMixin, Screen):
@@ -224,6 +214,8 @@ class InspectorScreen(JobActionsMixin, Screen):
     def _show_spec(self, record: JobRecord) -> None:
         rows = []
         for label, sentence in describe_spec(record.spec):
+            if label == "Priority":
+                continue  # the title shows the live priority; the spec's is only where it started
             danger = any(word in sentence for word in DANGER_WORDS)
             rows.append(Horizontal(Label(label, classes="spec-label"),
                                    Static(Content(sentence), classes="spec-text" + (" -danger" if danger else "")),

@@ -9,6 +9,7 @@ from textual.markup import escape
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
+from s3batch_tui.core.formatting import escape_invisible
 from s3batch_tui.core.report import Report, ReportRow, ReportSummary
 from s3batch_tui.core.report.browse import ReportPage, RowFilter
 
@@ -53,12 +54,12 @@ def row_cells(row: ReportRow, number: int, widths: dict[str, int], colours: dict
     colour = colours.get("success" if row.succeeded else "error", "")
     values = {
         "#": Text(f"{number:,}", style="dim", justify="right"), "Bucket": shorten(row.bucket, widths["Bucket"]),
-        "Key": shorten(row.decoded_key, widths["Key"], middle=True),
+        "Key": shorten(escape_invisible(row.decoded_key), widths["Key"], middle=True),
         "Version": shorten(row.version_id or "", widths.get("Version", 0), middle=True),
         "Status": Text(row.task_status, style=f"bold {colour}"),
         "HTTP": "" if row.http_status is None else str(row.http_status),
         "Error code": shorten(row.error_code, widths["Error code"]),
-        "Message": shorten(row.result_message, widths["Message"]),
+        "Message": shorten(escape_invisible(row.result_message), widths["Message"]),
     }  # fmt: skip
     return [value if isinstance(value, Text) else Text(value) for name, value in values.items() if name in widths]
 

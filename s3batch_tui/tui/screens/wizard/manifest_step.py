@@ -29,7 +29,7 @@ from s3batch_tui.core.browse import (
     scan_manifest,
 )
 from s3batch_tui.core.errors import InputError
-from s3batch_tui.core.formatting import format_count
+from s3batch_tui.core.formatting import format_count, plural
 from s3batch_tui.core.manifest.scan import ManifestScan
 from s3batch_tui.core.spec import GeneratorFilter, bucket_from_arn
 from s3batch_tui.tui.commands import Command, bindings
@@ -114,8 +114,13 @@ class ManifestStep(WizardStep):
     def on_mount(self) -> None:
         super().on_mount()
         self._show_chosen()
-        if not self.state.manifest_text and not self.state.use_generator:
+        state = self.state
+        if not state.manifest_text and not state.use_generator:
             self.query_one("#manifest-location", Input).focus()
+        elif state.manifest is None and state.manifest_text and not state.use_generator:
+            self._choose(state.manifest_text, manifest_arn(state.manifest_text, self.cwd))  # a clone: pin it anew
+        elif state.use_generator and state.generator.bucket and not state.scan_done:
+            self._use_generator()
 
     def next_step(self):
         from s3batch_tui.tui.screens.wizard.operation_step import OperationStep
@@ -298,7 +303,7 @@ class ManifestStep(WizardStep):
 
     def _preview_table(self, rows, error: str | None) -> Table:
         colours = self.app.theme_variables
-        table = Table(title=f"First {len(rows)} rows, decoded", title_justify="left", expand=True,
+        table = Table(title=_preview_title(len(rows)), title_justify="left", expand=True,
                       header_style=f"bold {colours.get('primary', '')}", border_style=colours.get("panel", "dim"),
                       caption="the preview stops at the first bad row (see Validation)" if error else None,
                       caption_justify="left", caption_style=colours.get("error", "red"))  # fmt: skip
@@ -329,8 +334,16 @@ class ManifestStep(WizardStep):
         else:
             shown = len(state.scan_errors)
             errors = f"{shown}+" if shown >= MAX_SHOWN_ERRORS else str(shown)
-            markup = "[b $error]✗ Invalid: $n errors[/]  [dim]($c good rows)[/]  "
-            status = Content.from_markup(markup, n=errors, c=count)
+            markup = "[b $error]✗ Invalid: $n[/]  [dim]($c)[/]  "
+            noun = "error" if errors == "1" else "errors"
+            status = Content.from_markup(markup, n=f"{errors} {noun}", c=plural(state.task_count, "good row"))
         line = Content.from_markup("[b]Validation:[/] ") + status + Content.from_markup("[dim]$n[/]", n=self._scan_note)
         errors = [Content.from_markup("  [$error]•[/] $e", e=e) for e in state.scan_errors]
         scan.update(Content("\n").join([line, *errors]))
+
+
+def _preview_title(rows: int) -> str:
+    """`First 5 rows, decoded`, `The first row, decoded`, or why there are none."""
+    if rows == 0:
+        return "No row could be decoded"
+    return "The first row, decoded" if rows == 1 else f"First {rows} rows, decoded"

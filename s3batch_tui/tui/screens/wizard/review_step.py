@@ -18,6 +18,7 @@ from s3batch_tui.core.formatting import format_count
 from s3batch_tui.core.pricing import JOB_FEE_USD, PER_MILLION_TASKS_USD, aws_job_fee, aws_task_fee, format_usd
 from s3batch_tui.core.spec import JobSpec, local_extensions
 from s3batch_tui.tui.commands import Command, bindings
+from s3batch_tui.tui.messages import JobCreated as AppJobCreated
 from s3batch_tui.tui.screens.confirm import ConfirmScreen
 from s3batch_tui.tui.screens.wizard.base import BACK, WizardStep, close_wizard
 from s3batch_tui.tui.screens.wizard.json_view import highlight_json
@@ -192,15 +193,25 @@ class ReviewStep(WizardStep):
             self.notify(f"Could not create the job: {message.error}", severity="error")
             return
         self.notify(f"Created job {message.job_id[:8]}" + (" and started it" if message.run else ": press r to run it"))
-        self.app.poll_now()
+        self.app.post_message(AppJobCreated(message.job_id))  # the jobs table selects it
         close_wizard(self.app)
 
     def action_save(self) -> None:
         if self.spec is None:
             self.notify("The job is not valid yet: nothing to save.", severity="error")
             return
-        path = self.query_one("#review-save-path", Input).value.strip() or "job.json"
-        self._save(self.spec, Path(path))
+        path = Path(self.query_one("#review-save-path", Input).value.strip() or "job.json")
+        if not path.expanduser().exists():
+            self._save(self.spec, path)
+            return
+        spec = self.spec
+
+        def save_if_confirmed(confirmed: bool | None) -> None:
+            if confirmed:
+                self._save(spec, path)
+
+        question = f"{path} already exists. Replace it with this job file?"
+        self.app.push_screen(ConfirmScreen("Overwrite the file?", question, "Overwrite"), save_if_confirmed)
 
     @work(thread=True, exit_on_error=False, group="review")
     def _save(self, spec: JobSpec, path: Path) -> None:
