@@ -40,12 +40,16 @@ def job_commands(marked: bool = False) -> tuple[Command, ...]:
         Command("job.cancel", "c", "cancel", "Cancel", "job: cancel", f"Cancel the job{too}, after confirmation"),
         Command("job.confirm", "y", "confirm_job", "Confirm", "job: confirm", "Confirm a Suspended job so it runs"),
         Command("job.priority_up", "plus,=", "priority(1)", "Prio+", "job: raise priority",
-                f"Raise the priority by one{too}", show=False),
+                f"Raise the priority by one{too}"),
         Command("job.priority_down", "minus", "priority(-1)", "Prio-", "job: lower priority",
-                f"Lower the priority by one{too}", show=False),
+                f"Lower the priority by one{too}"),
         Command("job.retry", "R", "retry_failed", "Retry failed", "job: retry failed tasks",
                 "Create and run a new job over the failed tasks"),
         Command("job.report", "o", "open_report", "Report", "job: open report", "Open the completion report"),
+        Command("job.copy_id", "Y", "copy_id", "Copy id", "job: copy id", "Copy the job's full id to the clipboard",
+                show=False),
+        Command("job.copy_report", "U", "copy_report", "Copy report URI", "job: copy report URI",
+                "Copy where the job's report is (path or s3:// URI) to the clipboard", show=False),
     )  # fmt: skip
 
 
@@ -84,6 +88,7 @@ AVAILABLE = {
     "priority": lambda r: not r.status.is_terminal,
     "retry_failed": lambda r: r.status.is_terminal and r.failed > 0,
     "open_report": lambda r: bool(r.report_location),
+    "copy_report": lambda r: bool(r.report_location),
 }
 """When each job key applies to a job."""
 
@@ -141,6 +146,16 @@ class JobActionsMixin:
             self.notify(f"Job {job.id[:8]} has no report yet ({job.status}).", severity="warning")
             return
         self.app.open_report(job.report_location)
+
+    def action_copy_id(self) -> None:
+        if (job := self._selected()) is not None:
+            self.app.copy_to_clipboard(job.id)
+            self.notify(f"Copied the id of job {job.id[:8]} to the clipboard")
+
+    def action_copy_report(self) -> None:
+        if (job := self._selected()) is not None and job.report_location:
+            self.app.copy_to_clipboard(job.report_location)
+            self.notify(f"Copied the report location of job {job.id[:8]} to the clipboard")
 
     def action_cancel(self) -> None:
         jobs = [j for j in self._targets() if not j.status.is_terminal]

@@ -6,7 +6,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from s3batch_tui.core import history
 from s3batch_tui.core.errors import JobNotFound, JobStateError
@@ -18,19 +18,19 @@ from s3batch_tui.tui.job_actions import AVAILABLE, JobActionsMixin, job_commands
 from s3batch_tui.tui.screens.ask import AskScreen
 from s3batch_tui.tui.screens.confirm import ConfirmScreen
 from s3batch_tui.tui.widgets.job_table import SORTS, JobTable, job_row, matches, sort_records
+from s3batch_tui.tui.widgets.footer import AppFooter
 
 S = JobStatus
 COMMANDS = (
     Command("app.quit", "q", "quit", "Quit", "app: quit", "Quit; asks whether running jobs pause or keep running"),
+    Command("app.help", "question_mark,f1", "app.help", "Help", "app: help", "Show every key of this screen"),
     Command("job.new", "n", "new_job", "New", "job: new", "Create a job with the wizard"),
-    Command("job.inspect", "enter", "inspect", "Inspect", "job: inspect", "Open the job inspector", show=False),
+    Command("job.inspect", "enter", "inspect", "Inspect", "job: inspect", "Open the job inspector"),
     *job_commands(marked=True),
     Command("job.clone", "C", "clone_job", "Clone", "job: clone into the wizard",
             "Open the wizard filled in from this job, to edit and run it again", show=False),
     Command("job.delete", "d", "delete_jobs", "Delete", "job: delete",
             "Delete the job (marked jobs too) and its staging files, after confirmation; written reports stay",
-            show=False),
-    Command("job.copy_id", "Y", "copy_id", "Copy id", "job: copy id", "Copy the job's full id to the clipboard",
             show=False),
     Command("jobs.filter", "slash", "filter", "Filter", "jobs: filter", "Show only jobs matching some text"),
     Command("jobs.status", "f", "cycle_status", "Status", "jobs: filter by status",
@@ -40,7 +40,7 @@ COMMANDS = (
     Command("jobs.sort", "s", "cycle_sort", "Sort", "jobs: cycle sort",
             "Sort by newest, status (needs attention first), priority, progress", show=False),
     Command("jobs.mark", "space", "mark", "Mark", "jobs: mark", "Mark the job so pause/resume, cancel, "
-            "priority and delete apply to all marked", show=False),
+            "priority and delete apply to all marked"),
     Command("jobs.mark_all", "a", "mark_all", "Mark all", "jobs: mark all", "Mark every job shown", show=False),
     Command("jobs.clear", "escape,u", "clear", "Clear", "jobs: clear marks and filters",
             "Clear the marks, then the filters", show=False),
@@ -85,7 +85,7 @@ class JobsScreen(JobActionsMixin, Screen):
         with Vertical(id="jobs-bottom"):
             yield Input(placeholder="filter jobs: id, description, operation or status (esc clears)", id="jobs-filter")
             yield Static("", id="jobs-status-line")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.query_one("#jobs-filter").display = False
@@ -190,11 +190,6 @@ class JobsScreen(JobActionsMixin, Screen):
     def action_inspect(self) -> None:
         if (job := self._selected()) is not None:
             self.app.open_inspector(job.id)
-
-    def action_copy_id(self) -> None:
-        if (job := self._selected()) is not None:
-            self.app.copy_to_clipboard(job.id)
-            self.notify(f"Copied the id of job {job.id[:8]} to the clipboard")
 
     @on(JobTable.RowSelected)
     def _row_chosen(self, event: JobTable.RowSelected) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 from rich.table import Table
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.message import Message
@@ -45,11 +46,22 @@ COMMANDS = (
     BACK,
     Command("manifest.type", "ctrl+l", "type_location", "Type path/URI", "manifest: type a path or URI",
             "Type a local path, file://, s3://bucket/key or an object ARN, then enter"),
+    Command("manifest.parent", "alt+up", "tree_parent", "Up a folder", "manifest: parent folder",
+            "Show the parent folder in the file tree (backspace in the tree does it too)", show=False),
 )  # fmt: skip
 
 
 class ManifestTree(DirectoryTree):
-    """The local directory tree, showing only folders and files that look like manifests."""
+    """The local directory tree, showing only folders and files that look like manifests.
+
+    It starts in the current directory; backspace climbs to the parent folder.
+    """
+
+    BINDINGS = [Binding("backspace", "parent", "Up a folder", id="manifest.tree_parent",
+                        tooltip="Show the parent folder")]  # fmt: skip
+
+    def action_parent(self) -> None:
+        self.path = Path(self.path).resolve().parent
 
     def filter_paths(self, paths: Iterable[Path]) -> Iterable[Path]:
         return [p for p in paths if not p.name.startswith(".") and (p.is_dir() or is_manifest_name(p.name))]
@@ -132,6 +144,9 @@ class ManifestStep(WizardStep):
             return "validating the manifest… you can go on meanwhile (ctrl+n)"
         return super().ready_hint()
 
+    def action_tree_parent(self) -> None:
+        self.query_one(ManifestTree).action_parent()
+
     def action_type_location(self) -> None:
         self.query_one("#manifest-location", Input).focus()
 
@@ -191,6 +206,8 @@ class ManifestStep(WizardStep):
         state.scan_done = False
         state.scan_errors = []
         problems = [p for p in state.problems("Manifest")]
+        self._scan_note = "not listed: fix the generator's fields first" if problems else ""
+        state.scan_done = bool(problems)  # nothing will be listed: no "listing…" that never ends
         self._show_chosen()
         if not problems:
             spec = state.generator.to_dict()["S3JobManifestGenerator"]

@@ -117,7 +117,7 @@ class ReviewStep(WizardStep):
 
     def _summary(self) -> Content:
         state = self.state
-        info = BY_NAME[state.operation]
+        info = BY_NAME.get(state.operation)
         if state.use_generator:
             source = f"generator over {state.generator.bucket}"
         elif state.manifest:
@@ -126,7 +126,7 @@ class ReviewStep(WizardStep):
             source = "none"
         tasks = format_count(state.task_count) if state.scan_done else "counting…"
         workers, rate = state.workers.strip(), state.rate_limit.strip()
-        rows = [("Operation", f"{info.title} ({info.name})"), ("Manifest", source), ("Tasks", tasks),
+        rows = [("Operation", f"{info.title} ({info.name})" if info else "none chosen"), ("Manifest", source), ("Tasks", tasks),
                 ("Runs with", f"{workers} workers, " + (f"≤ {rate} ops/s" if rate else "no rate limit"))]  # fmt: skip
         lines = [Content.from_markup("[b]Job[/]")]
         lines += [Content.from_markup("[dim]$k[/] $v", k=f"{key:<10}", v=value) for key, value in rows]
