@@ -79,7 +79,7 @@ async def test_the_demo_quit_dialog_says_what_happens(tmp_path):
         screen = app.screen
         assert isinstance(screen, QuitScreen)
         text = str(screen.query_one("#quit-question", Static).render())
-        assert "stops when you quit, so they pause now" in text and "starts afresh" in text
+        assert "stops when you quit, so it pauses now" in text and "starts afresh" in text
         assert [b.id for b in screen.query(Button)] == ["pause", "back"]
         await pilot.press("k")  # no "keep running" in the demo
         await pilot.pause()

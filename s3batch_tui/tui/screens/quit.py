@@ -33,12 +33,14 @@ class QuitScreen(ModalScreen[str]):
     @property
     def question(self) -> str:
         """What the dialog asks, in words that match what each button does."""
-        jobs = "1 job is" if self.running == 1 else f"{self.running} jobs are"
+        one = self.running == 1
+        jobs, them, they = ("1 job is", "it", "it") if one else (f"{self.running} jobs are", "them", "they")
         if not self.keep_possible:
-            return (f"{jobs} running. The demo's S3 server stops when you quit, so they pause now. "
-                    "The demo starts afresh each time: its jobs and data are not kept.")  # fmt: skip
-        return (f"{jobs} running. Pause them where they stand (next time, s3batch-tui offers to resume them), "
-                "or keep them running in the background without the UI?")  # fmt: skip
+            return (f"{jobs} running. The demo's S3 server stops when you quit, so {they} "
+                    f"{'pauses' if one else 'pause'} now. The demo starts afresh each time: its jobs and data "
+                    "are not kept.")  # fmt: skip
+        return (f"{jobs} running. Pause {them} where {they} {'stands' if one else 'stand'} (next time, "
+                f"s3batch-tui offers to resume {them}), or keep {them} running in the background without the UI?")
 
     def compose(self) -> ComposeResult:
         with Vertical(id="quit-dialog"):
