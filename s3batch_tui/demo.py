@@ -52,7 +52,7 @@ def run_demo(settings: Settings, count: int, headless: bool = False) -> int:
             ctx.store.create_job(str(uuid.uuid4()), load_job_spec(data.job_files[name]))
         from s3batch_tui.tui.app import build_app
 
-        app = build_app(ctx.settings, ctx.aws)
+        app = build_app(ctx.settings, ctx.aws, ephemeral=True)
         app.files_root = workdir  # the wizard starts among the demo's manifests and job files
         app.notify(f"Demo: S3 at {server.endpoint_url}; job files to try are in {workdir / 'jobs'}. "
                    "Select a job and press r to run it, enter to inspect, ? for keys.", timeout=15)  # fmt: skip

@@ -26,7 +26,8 @@ from s3batch_tui.servers import start_moto  # noqa: E402
 from s3batch_tui.tui.app import build_app  # noqa: E402
 
 OUT = Path(__file__).resolve().parent
-SIZE = (120, 36)
+SIZE = (140, 45)
+SMALL = (80, 24)
 
 
 async def settle(app, pilot, seconds: float = 0.6) -> None:
@@ -42,7 +43,7 @@ async def settle(app, pilot, seconds: float = 0.6) -> None:
 
 
 async def shoot(ctx: Context, workdir: Path) -> list[str]:
-    app = build_app(ctx.settings, ctx.aws, check_credentials=False)
+    app = build_app(ctx.settings, ctx.aws, check_credentials=False, offer_resume=False)
     saved: list[str] = []
 
     def save(name: str) -> None:
@@ -83,6 +84,9 @@ async def shoot(ctx: Context, workdir: Path) -> list[str]:
         save("07-wizard-manifest")
         await pilot.press("ctrl+n")
         await settle(app, pilot)
+        listing = app.screen.query_one("#operation-list")
+        listing.highlighted = listing.get_option_index("S3PutObjectTagging")  # the wizard starts with none
+        await settle(app, pilot)
         await pilot.press("tab", *"reviewed", "tab", *"yes")
         await settle(app, pilot)
         save("08-wizard-operation")
@@ -92,6 +96,29 @@ async def shoot(ctx: Context, workdir: Path) -> list[str]:
         await pilot.press("ctrl+n")
         await settle(app, pilot, 1.0)
         save("10-wizard-review")
+    saved += await shoot_small_and_light(ctx)
+    return saved
+
+
+async def shoot_small_and_light(ctx: Context) -> list[str]:
+    """The jobs table and inspector on an 80x24 terminal, and the jobs table in a light theme."""
+    saved = []
+    for name, size, theme in (("11-jobs-80x24", SMALL, "textual-dark"), ("13-jobs-light", SIZE, "textual-light")):
+        app = build_app(ctx.settings, ctx.aws, check_credentials=False, offer_resume=False)
+        async with app.run_test(size=size) as pilot:
+            app.theme = theme
+            await settle(app, pilot, 1.0)
+            app.clear_notifications()
+            await pilot.pause(0.3)
+            app.save_screenshot(filename=f"{name}.svg", path=str(OUT))
+            saved.append(name)
+            if size == SMALL:
+                failed = next(r for r in app.jobs.values() if r.failed)
+                app.screen.table.select(failed.id)
+                await pilot.press("enter")
+                await settle(app, pilot, 1.2)
+                app.save_screenshot(filename="12-inspector-80x24.svg", path=str(OUT))
+                saved.append("12-inspector-80x24")
     return saved
 
 

@@ -68,17 +68,37 @@ def _backend_flags(parser: argparse.ArgumentParser) -> None:
                        help="S3 Control endpoint, used as given (e.g. `s3batch-tui serve`; default: AWS)")  # fmt: skip
 
 
+GLOBAL_FLAGS = (
+    ("--endpoint-url", "S3 endpoint (default: AWS_ENDPOINT_URL, else AWS)"),
+    ("--profile", "AWS profile (default: AWS_PROFILE)"),
+    ("--region", "AWS region (default: AWS_REGION / the profile's)"),
+    ("--data-dir", "where jobs are kept (default: S3BATCH_TUI_HOME, else the user data dir)"),
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """A parser that takes the global flags itself, so they work before or after any subcommand.
+
+    Subcommand parsers are made with the parser's own class, so every (nested) subcommand
+    gets them. Their default is SUPPRESS: a flag not given after the subcommand leaves the
+    value given (or defaulted) before it alone.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        group = self.add_argument_group("global options (before or after the command)")
+        for flag, text in GLOBAL_FLAGS:
+            group.add_argument(flag, help=text, default=argparse.SUPPRESS)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="s3batch-tui",
         description="Run, watch and audit S3 Batch Operations jobs locally. Without a command, opens the TUI.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("--endpoint-url", help="S3 endpoint (default: AWS_ENDPOINT_URL, else AWS)")
-    parser.add_argument("--profile", help="AWS profile (default: AWS_PROFILE)")
-    parser.add_argument("--region", help="AWS region (default: AWS_REGION / the profile's)")
-    parser.add_argument("--data-dir", help="where jobs are kept (default: S3BATCH_TUI_HOME, else the user data dir)")
+    parser.set_defaults(**{flag[2:].replace("-", "_"): None for flag, _ in GLOBAL_FLAGS})
     _backend_flags(parser)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -124,6 +144,14 @@ def build_parser() -> argparse.ArgumentParser:
     retry = job_commands.add_parser("retry-failed", help="create a new job over the failed tasks; prints its id")
     retry.add_argument("job_id", metavar="ID")
     retry.set_defaults(handler=command("jobs.cmd_retry_failed"), backend_action="retry_failed")
+    delete = job_commands.add_parser("delete", help="delete jobs and their staging files (reports written stay)")
+    delete.add_argument("job_ids", metavar="ID", nargs="+")
+    delete.set_defaults(handler=command("history.cmd_delete"))
+    prune = job_commands.add_parser("prune", help="delete the jobs that ended before a date (reports written stay)")
+    prune.add_argument("--before", required=True, metavar="WHEN",
+                       help="a date (2026-01-31), a local date and time (2026-01-31T12:00) or an age (30d, 12h, 2w)")
+    prune.add_argument("--dry-run", action="store_true", help="list the jobs it would delete, delete nothing")
+    prune.set_defaults(handler=command("history.cmd_prune"))
     serve_commands.add_commands(commands, job_commands)
 
     manifest = commands.add_parser("manifest", help="check manifests")
@@ -141,7 +169,9 @@ def build_parser() -> argparse.ArgumentParser:
     report_commands = report.add_subparsers(dest="report_command", metavar="ACTION", required=True)
     report_show = report_commands.add_parser("show", help="counts by status and error code")
     report_show.add_argument("target", metavar="ID|PATH|s3://...")
-    report_show.add_argument("--failed", action="store_true", help="also list the failed rows")
+    report_show.add_argument("--rows", action="store_true", help="also print the rows (see --failed, --limit)")
+    report_show.add_argument("--failed", action="store_true", help="print the failed rows (only those)")
+    report_show.add_argument("--limit", type=int, metavar="N", help="print at most N rows")
     report_show.set_defaults(handler=command("looks.cmd_report_show"))
 
     demo = commands.add_parser("demo", help="open the TUI on an embedded S3 server with sample data (no AWS needed)")

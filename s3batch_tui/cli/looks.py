@@ -9,7 +9,9 @@ from pathlib import Path
 
 from s3batch_tui.cli.context import EXIT_BAD_INPUT, EXIT_OK, CliError, Context
 from s3batch_tui.cli.progress import format_duration
+from s3batch_tui.core.browse import inspect_manifest
 from s3batch_tui.core.describe import describe_job, iso, list_item
+from s3batch_tui.core.formatting import plural
 from s3batch_tui.core.errors import JobNotFound
 from s3batch_tui.core.expiry import expire_suspended
 from s3batch_tui.core.manifest.open import open_manifest
@@ -107,6 +109,7 @@ def _runtime_lines(runtime: dict | None) -> list[str]:
 
 
 def _manifest_from_location(args: argparse.Namespace, ctx: Context) -> Manifest:
+    """The manifest to check, pinned and with its format detected exactly as the wizard does."""
     location = args.location
     if location.startswith("s3://"):
         bucket, _, key = location[5:].partition("/")
@@ -116,39 +119,42 @@ def _manifest_from_location(args: argparse.Namespace, ctx: Context) -> Manifest:
         if not path.exists():
             raise CliError(f"{args.location}: no such file")
         location = f"file://{path}"
+    inspection = inspect_manifest(location, lambda: ctx.clients.client("s3"), etag=args.etag,
+                                  version_id=args.version_id, rows=0)  # fmt: skip
+    if inspection.manifest is None:
+        raise CliError(f"{args.location}: cannot read the manifest: {inspection.error}")
+    manifest = inspection.manifest
+    if args.format is None and args.fields is None:
+        return manifest
     is_inventory = args.format == "inventory" or (args.format is None and location.endswith(".json"))
     spec: dict = {"Format": "S3InventoryReport_CSV_20161130" if is_inventory else "S3BatchOperations_CSV_20180820"}
     if args.fields:
         spec["Fields"] = [name.strip() for name in args.fields.split(",")]
-    place: dict = {"ObjectArn": location}
-    if location.startswith(S3_ARN_PREFIX):
-        bucket, _, key = location[len(S3_ARN_PREFIX):].partition("/")
-        head_args = {"Bucket": bucket, "Key": key} | ({"VersionId": args.version_id} if args.version_id else {})
-        try:
-            place["ETag"] = args.etag or ctx.clients.client("s3").head_object(**head_args)["ETag"]
-        except Exception as exc:  # noqa: BLE001 - any failure to find it is the user's answer
-            raise CliError(f"{args.location}: cannot read the manifest object: {exc}") from None
-        if args.version_id:
-            place["ObjectVersionId"] = args.version_id
+    place = manifest.location.model_dump(by_alias=True, exclude_none=True)
     return Manifest.model_validate({"Spec": spec, "Location": place})
 
 
 def cmd_manifest_validate(args: argparse.Namespace) -> int:
-    """`manifest validate LOCATION`: the task count and the first errors."""
+    """`manifest validate LOCATION`: the errors first, then the verdict and task count."""
     ctx = Context(args)
     manifest = _manifest_from_location(args, ctx)
     scan = open_manifest(manifest, ctx.clients.client("s3")).scan(max_errors=max(args.max_errors, 1))
-    noun = "task" if scan.total_tasks == 1 else "tasks"
-    print(f"{manifest.spec.format}: {scan.total_tasks} {noun}" + ("" if scan.complete else " (before it stopped)"))
-    if scan.skipped_delete_markers:
-        print(f"Skipped {scan.skipped_delete_markers} delete markers")
     for error in scan.errors:
         print(f"error: {error}")
-    return EXIT_OK if scan.ok else EXIT_BAD_INPUT
+    if scan.skipped_delete_markers:
+        print(f"Skipped {plural(scan.skipped_delete_markers, 'delete marker')}")
+    if scan.ok:
+        print(f"{manifest.spec.format}: valid, {plural(scan.total_tasks, 'task')}")
+        return EXIT_OK
+    errors = plural(len(scan.errors), "error") + ("" if scan.complete else " (stopped there)")
+    print(f"{manifest.spec.format}: not valid, {errors}; {plural(scan.total_tasks, 'good row')} read")
+    return EXIT_BAD_INPUT
 
 
 def cmd_report_show(args: argparse.Namespace) -> int:
-    """`report show ID|PATH|s3://...`: counts by status and error code; `--failed` lists failures."""
+    """`report show ID|PATH|s3://...`: counts by status and error code; `--rows` / `--failed` list rows."""
+    if args.limit is not None and args.limit < 0:
+        raise CliError(f"--limit: expected 0 or more, got {args.limit}")
     ctx = Context(args)
     location = args.target
     if not location.startswith(("s3://", "file://")) and not Path(location).exists():
@@ -169,14 +175,29 @@ def cmd_report_show(args: argparse.Namespace) -> int:
         print("By error code:")
         for code, count in summary.by_error_code.most_common():
             print(f"  {code}: {count}")
-    if args.failed:
-        print("Failed tasks:")
-        for row in report.rows():
-            if not row.succeeded:
-                version = f" (version {row.version_id})" if row.version_id else ""
-                status = row.http_status if row.http_status is not None else "-"
-                print(f"  s3://{row.bucket}/{row.decoded_key}{version}: {status} {row.error_code}: {row.result_message}")
+    if args.rows or args.failed or args.limit is not None:
+        _print_rows(report, failed_only=args.failed, limit=args.limit)
     return _print_checksums(report)
+
+
+def _print_rows(report, failed_only: bool, limit: int | None) -> None:
+    """One line per row (or per failed row), at most `limit` of them; says so when there are none."""
+    rows = (row for row in report.rows() if not (failed_only and row.succeeded))
+    shown = 0
+    for row in rows:
+        if limit is not None and shown >= limit:
+            print(f"(more rows: showing the first {plural(limit, 'row')}; raise --limit to see more)")
+            return
+        if shown == 0:
+            print("Failed tasks:" if failed_only else "Rows:")
+        shown += 1
+        version = f" (version {row.version_id})" if row.version_id else ""
+        status = row.http_status if row.http_status is not None else "-"
+        outcome = "succeeded" if row.succeeded else "failed"
+        detail = f"{row.error_code}: {row.result_message}" if row.error_code else row.result_message
+        print(f"  {outcome:9} s3://{row.bucket}/{row.decoded_key}{version}: {status} {detail}")
+    if shown == 0 and limit != 0:
+        print("No failed tasks." if failed_only else "The report has no rows.")
 
 
 def _print_checksums(report) -> int:

@@ -14,14 +14,15 @@ TTY_REDRAW_SECONDS = 0.1
 LOG_LINE_SECONDS = 5.0
 
 
-def format_progress(event: JobProgressed) -> str:
-    """`[1a2b3c4d] 1,234/5,000 done, 3 failed, 812/s, ETA 4s`."""
+def format_progress(event: JobProgressed, final: bool = False) -> str:
+    """`[1a2b3c4d] 1,234/5,000 done, 3 failed, 812/s, ETA 4s`; the `final` line: `... in 6s`."""
     done = event.succeeded + event.failed
     total = "?" if event.total is None else f"{event.total:,}"
-    return (
-        f"[{event.job_id[:8]}] {done:,}/{total} done, {event.failed:,} failed, "
-        f"{event.rate:,.0f}/s, ETA {format_duration(event.eta_seconds)}"
-    )
+    counts = f"[{event.job_id[:8]}] {done:,}/{total} done, {event.failed:,} failed"
+    if final:  # the rate window has drained by now: an average over the active time means more
+        average = f", {done / event.active_seconds:,.0f}/s on average" if event.active_seconds >= 1 else ""
+        return f"{counts} in {format_duration(event.active_seconds)}{average}"
+    return f"{counts}, {event.rate:,.0f}/s, ETA {format_duration(event.eta_seconds)}"
 
 
 class ProgressPrinter:
@@ -51,7 +52,7 @@ class ProgressPrinter:
         """Print the last progress once more, so the final counts are on screen."""
         with self._lock:
             if self._latest is not None:
-                self._draw(format_progress(self._latest))
+                self._draw(format_progress(self._latest, final=True))
             if self._line_open:
                 self.stream.write("\n")
                 self._line_open = False

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import re
 import time
+import unicodedata
 from collections import deque
 from dataclasses import dataclass, field
 
+from s3batch_tui.core.status import JobStatus
+
 RATE_WINDOW_SECONDS = 5.0
+RATE_MIN_SPAN_SECONDS = 1.0
+"""A rate over less time than this is noise (two polls a quarter second apart): shown as unknown."""
 
 
 def format_duration(seconds: float | None) -> str:
@@ -26,6 +32,12 @@ def format_count(value: int | None) -> str:
     return "?" if value is None else f"{value:,}"
 
 
+def plural(count: int | None, noun: str, nouns: str | None = None) -> str:
+    """`1 task`, `2 tasks`, `1,200 tasks` (`nouns` for irregular plurals); None → `? tasks`."""
+    word = noun if count == 1 else (nouns or noun + "s")
+    return f"{format_count(count)} {word}"
+
+
 def format_compact(value: int | None) -> str:
     """`950` → `950`, `48210` → `48.2k`, `1200000` → `1.2M`; None → `?` (for narrow columns)."""
     if value is None:
@@ -39,7 +51,11 @@ def format_compact(value: int | None) -> str:
 
 @dataclass
 class RateTracker:
-    """Tasks per second per job, from successive snapshots of its done count."""
+    """Tasks per second per job, from successive snapshots of its done count.
+
+    Observe a job only while its tasks run (Active) and `forget` it otherwise: samples from
+    before it started (Preparing, Ready) would drag the rate down and the ETA out.
+    """
 
     clock: object = time.monotonic
     _samples: dict[str, deque[tuple[float, int]]] = field(default_factory=dict)
@@ -54,7 +70,17 @@ class RateTracker:
         while len(samples) > 2 and now - samples[0][0] > RATE_WINDOW_SECONDS:
             samples.popleft()
         first_time, first_done = samples[0]
-        return (done - first_done) / (now - first_time) if now > first_time else 0.0
+        return (done - first_done) / (now - first_time) if now - first_time >= RATE_MIN_SPAN_SECONDS else 0.0
+
+    def observe_jobs(self, jobs) -> dict[str, float]:
+        """Rates of the Active jobs among `jobs` (JobRecords); every other job's samples are dropped."""
+        rates = {}
+        for job in jobs:
+            if job.status == JobStatus.ACTIVE:
+                rates[job.id] = self.observe(job.id, job.succeeded + job.failed)
+            else:
+                self.forget(job.id)
+        return rates
 
     def forget(self, job_id: str) -> None:
         """Drop a job's samples (it stopped running)."""
@@ -66,3 +92,26 @@ def eta_seconds(total: int | None, done: int, rate: float) -> float | None:
     if total is None or rate <= 0:
         return None
     return max(total - done, 0) / rate
+
+
+_NAMED_ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+TRAILING_SPACE = "␠"
+
+
+def _escape_char(char: str) -> str:
+    if char in _NAMED_ESCAPES:
+        return _NAMED_ESCAPES[char]
+    if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp"):  # controls, invisible format marks, separators
+        code = ord(char)
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    return char
+
+
+_INVISIBLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\ufeff]")
+
+
+def escape_invisible(text: str) -> str:
+    """Keys as a user can read them: `a\tb` for a tab, `\x07` for a control, `␠` for each trailing space."""
+    shown = _INVISIBLE.sub(lambda match: _escape_char(match.group()), text)
+    stripped = shown.rstrip(" ")
+    return stripped + TRAILING_SPACE * (len(shown) - len(stripped))

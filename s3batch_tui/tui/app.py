@@ -15,6 +15,7 @@ from textual.worker import get_current_worker
 
 from s3batch_tui.core.backends.local import LocalBackend
 from s3batch_tui.core.browse import LazyClient
+from s3batch_tui.core.errors import JobNotFound, JobStateError
 from s3batch_tui.core.formatting import RateTracker
 from s3batch_tui.core.launcher import Launcher
 from s3batch_tui.core.s3 import AwsSettings, credentials_available
@@ -22,17 +23,32 @@ from s3batch_tui.core.start_failure import reap_failed_starts
 from s3batch_tui.core.status import JobStatus
 from s3batch_tui.core.store import JobRecord, Store
 from s3batch_tui.settings import Settings
-from s3batch_tui.tui.messages import JobsLoaded
+from s3batch_tui.tui.messages import JobCreated, JobsLoaded
 from s3batch_tui.tui.screens.help import HelpScreen
 from s3batch_tui.tui.screens.jobs import JobsScreen, interrupted
-from s3batch_tui.tui.screens.quit import QuitScreen
+from s3batch_tui.tui.screens.quit import QuitScreen, ResumeScreen
 
-NOTIFY_ON = {
-    JobStatus.COMPLETE: ("completed", "information"),
-    JobStatus.FAILED: ("failed", "error"),
-    JobStatus.SUSPENDED: ("needs confirmation: press y", "warning"),
-    JobStatus.CANCELLED: ("was cancelled", "warning"),
-}
+RUNNING = frozenset({JobStatus.PREPARING, JobStatus.READY, JobStatus.ACTIVE, JobStatus.PAUSING,
+                     JobStatus.CANCELLING, JobStatus.COMPLETING, JobStatus.FAILING})  # fmt: skip
+"""Statuses in which some runner works on the job (ours, or one from another session)."""
+
+
+def status_notice(record: JobRecord) -> tuple[str, str] | None:
+    """(what happened, severity) for a toast when a job reaches `record.status`, or None."""
+    name = f"Job {record.id[:8]} ({record.description or record.operation})"
+    status = record.status
+    if status == JobStatus.COMPLETE and record.failed:
+        return f"{name} completed with {record.failed:,} failed: o opens the report, R retries them", "warning"
+    if status == JobStatus.COMPLETE:
+        return f"{name} completed", "information"
+    if status == JobStatus.FAILED:
+        reasons = "; ".join(r.get("FailureReason", "") for r in record.failure_reasons) or record.status_reason
+        return f"{name} failed" + (f": {reasons}" if reasons else ""), "error"
+    if status == JobStatus.SUSPENDED:
+        return f"{name} needs confirmation: select it and press y", "warning"
+    if status == JobStatus.CANCELLED:
+        return f"{name} was cancelled", "warning"
+    return None
 
 
 class S3BatchApp(App):
@@ -45,7 +61,8 @@ class S3BatchApp(App):
     ]
 
     def __init__(self, settings: Settings, aws: AwsSettings | None = None, *, poll_interval: float = 0.25,
-                 check_credentials: bool = True, clock=time.time) -> None:  # fmt: skip
+                 check_credentials: bool = True, clock=time.time, offer_resume: bool = True,
+                 ephemeral: bool = False) -> None:  # fmt: skip
         super().__init__()
         self.settings = settings
         self.aws = aws or AwsSettings()
@@ -61,6 +78,11 @@ class S3BatchApp(App):
         self._poll_wakeup = threading.Event()
         self._first_load = True
         self.files_root: Path | None = None  # where the wizard's file picker starts (default: cwd)
+        self.offer_resume = offer_resume
+        self.ephemeral = ephemeral
+        """The demo: its S3 server and data go away when the app quits, so jobs cannot keep running."""
+        self.pending_selection: str | None = None
+        """A job created here that the jobs table should select once it shows it."""
 
     def on_mount(self) -> None:
         self.push_screen(JobsScreen())
@@ -88,24 +110,16 @@ class S3BatchApp(App):
     def on_jobs_loaded(self, message: JobsLoaded) -> None:
         previous = self.jobs
         self.jobs = {record.id: record for record in message.records}
+        self.rates_by_job = self._rates.observe_jobs(message.records)
         for record in message.records:
-            if record.status.is_terminal or record.status == JobStatus.PAUSED:
-                self._rates.forget(record.id)
-                self.rates_by_job.pop(record.id, None)
-            else:
-                self.rates_by_job[record.id] = self._rates.observe(record.id, record.succeeded + record.failed)
             old = previous.get(record.id)
-            if old is not None and old.status != record.status and record.status in NOTIFY_ON:
-                verb, severity = NOTIFY_ON[record.status]
-                why = f": {record.status_reason}" if record.status == JobStatus.FAILED and record.status_reason else ""
-                self.notify(f"Job {record.id[:8]} ({record.description or record.operation}) {verb}{why}",
-                            severity=severity)  # fmt: skip
+            if old is not None and old.status != record.status and (notice := status_notice(record)):
+                self.notify(notice[0], severity=notice[1], timeout=10 if notice[1] == "error" else 5)
         if self._first_load:
             self._first_load = False
             stopped = interrupted(message.records)
-            if stopped:
-                self.notify(f"{len(stopped)} job(s) were interrupted when their process exited; "
-                            "select one and press p to resume it.", severity="warning", timeout=10)  # fmt: skip
+            if stopped and self.offer_resume:
+                self.push_screen(ResumeScreen(stopped), self._resume_chosen)
         if not self.is_running:
             return  # shutting down: the screens' widgets may already be gone
         with self.batch_update():
@@ -136,35 +150,71 @@ class S3BatchApp(App):
 
         self.push_screen(ReportScreen(location))
 
-    def open_wizard(self) -> None:
-        """Start the new-job wizard."""
+    def open_wizard(self, spec=None) -> None:
+        """Start the new-job wizard (filled in from `spec`, a JobSpec, to clone a job)."""
         from s3batch_tui.tui.screens.wizard import start_wizard
 
-        start_wizard(self, self.files_root)
+        start_wizard(self, self.files_root, spec)
 
     def action_help(self) -> None:
         screen = self.screen
         commands = getattr(screen, "COMMANDS_LIST", ())
         self.push_screen(HelpScreen(screen.__class__.__name__.removesuffix("Screen"), commands))
 
+    def _resume_chosen(self, job_ids: list[str] | None) -> None:
+        for job_id in job_ids or ():
+            self.resume_in_background(job_id)
+
+    @work(thread=True, exit_on_error=False, group="job-actions")
+    def resume_in_background(self, job_id: str) -> None:
+        """Resume one paused job (a runner starts for it)."""
+        try:
+            self.actions.pause_or_resume(job_id)
+        except (JobStateError, JobNotFound) as exc:
+            self.notify(str(exc), severity="warning")
+            return
+        self.notify(f"Resumed job {job_id[:8]}")
+        self.poll_now()
+
+    def on_job_created(self, message: JobCreated) -> None:
+        """Put the jobs table's cursor on a job created here, once the poll shows it."""
+        self.pending_selection = message.job_id
+        self.poll_now()
+
+    def running_jobs(self) -> list[str]:
+        """Jobs some runner works on now: ours, and any a runner from an earlier session still runs."""
+        return sorted(set(self.launcher.alive()) | {r.id for r in self.jobs.values() if r.status in RUNNING})
+
+    async def action_quit(self) -> None:
+        """Every quit path (ctrl+q, the palette's Quit, q) asks first while jobs run."""
+        self.action_quit_app()
+
     def action_quit_app(self) -> None:
-        """Quit from the top screen, asking what happens to jobs our runners still run."""
-        running = self.launcher.alive()
+        """Quit, asking first what happens to jobs that still run."""
+        if isinstance(self.screen, QuitScreen):
+            return
+        running = self.running_jobs()
         if not running:
             self.exit()
             return
 
         def decide(choice: str | None) -> None:
             if choice == "pause":
-                self._pause_then_exit()
+                self._pause_then_exit(running)
             elif choice == "keep":
                 self.exit()
 
-        self.push_screen(QuitScreen(len(running)), decide)
+        self.push_screen(QuitScreen(len(running), keep_possible=not self.ephemeral), decide)
 
     @work(thread=True, exit_on_error=False)
-    def _pause_then_exit(self) -> None:
-        """Interrupt our runners: each pauses its job where it stands and exits."""
+    def _pause_then_exit(self, running: list[str]) -> None:
+        """Pause every running job where it stands (ours by signal, others by request), then exit."""
+        ours = set(self.launcher.alive())
+        for job_id in set(running) - ours:
+            try:
+                self.actions.pause(job_id)
+            except (JobStateError, JobNotFound):
+                pass  # it ended meanwhile: nothing to pause
         self.launcher.stop_all()
         self.call_from_thread(self.exit)
 

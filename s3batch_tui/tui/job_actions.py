@@ -6,15 +6,28 @@ which jobs an action applies to (`_selected`, `_targets`) and declares `job_comm
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
 from textual import work
 
 from s3batch_tui.core.errors import JobNotFound, JobStateError
+from s3batch_tui.core.status import JobStatus
 from s3batch_tui.core.store import JobRecord
+from s3batch_tui.core.formatting import plural
 from s3batch_tui.tui.commands import Command
+from s3batch_tui.tui.messages import JobCreated
 from s3batch_tui.tui.screens.confirm import ConfirmScreen
+
+
+_UUID = re.compile(r"\b([0-9a-f]{8})-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
+
+
+def toast_text(text: str) -> str:
+    """A core message as the TUI shows it: 8-character ids like the rest of the UI, a capital first."""
+    text = _UUID.sub(r"\1", text)
+    return text[:1].upper() + text[1:]
 
 
 def job_commands(marked: bool = False) -> tuple[Command, ...]:
@@ -27,17 +40,23 @@ def job_commands(marked: bool = False) -> tuple[Command, ...]:
         Command("job.cancel", "c", "cancel", "Cancel", "job: cancel", f"Cancel the job{too}, after confirmation"),
         Command("job.confirm", "y", "confirm_job", "Confirm", "job: confirm", "Confirm a Suspended job so it runs"),
         Command("job.priority_up", "plus,=", "priority(1)", "Prio+", "job: raise priority",
-                "Raise the priority by one", show=False),
+                f"Raise the priority by one{too}"),
         Command("job.priority_down", "minus", "priority(-1)", "Prio-", "job: lower priority",
-                "Lower the priority by one", show=False),
+                f"Lower the priority by one{too}"),
         Command("job.retry", "R", "retry_failed", "Retry failed", "job: retry failed tasks",
                 "Create and run a new job over the failed tasks"),
         Command("job.report", "o", "open_report", "Report", "job: open report", "Open the completion report"),
+        Command("job.copy_id", "Y", "copy_id", "Copy id", "job: copy id", "Copy the job's full id to the clipboard",
+                show=False),
+        Command("job.copy_report", "U", "copy_report", "Copy report URI", "job: copy report URI",
+                "Copy where the job's report is (path or s3:// URI) to the clipboard", show=False),
     )  # fmt: skip
 
 
-def remaining_tasks(jobs: list[JobRecord]) -> int:
-    """Tasks of these jobs that have not run yet."""
+def remaining_tasks(jobs: list[JobRecord]) -> int | None:
+    """Tasks of these jobs that have not run yet (None when a job's total is not counted yet)."""
+    if any(j.total_tasks is None for j in jobs):
+        return None
     return sum(max((j.total_tasks or 0) - j.succeeded - j.failed, 0) for j in jobs)
 
 
@@ -45,11 +64,33 @@ def cancel_question(jobs: list[JobRecord]) -> tuple[str, str]:
     """(title, question) of the cancel confirmation: names the jobs and what will not run."""
     names = ", ".join(f"{j.id[:8]} ({j.description or j.operation})" for j in jobs[:3])
     more = f" and {len(jobs) - 3} more" if len(jobs) > 3 else ""
-    question = (
-        f"Cancel {names}{more}?\n\n{remaining_tasks(jobs):,} tasks have not run yet and will not run. "
-        "Tasks that already succeeded stay applied; the report lists what ran."
-    )
-    return ("Cancel jobs" if len(jobs) > 1 else "Cancel job"), question
+    remaining = remaining_tasks(jobs)
+    if remaining is None:
+        left = "Its tasks are not counted yet; none of them will run." if len(jobs) == 1 else \
+            "Some of their tasks are not counted yet; no task that has not run will run."
+    else:
+        left = f"{plural(remaining, 'task')} {'has' if remaining == 1 else 'have'} not run yet and will not run."
+    question = f"Cancel {names}{more}?\n\n{left} Tasks that already succeeded stay applied; the report lists what ran."
+    return cancel_label(jobs), question
+
+
+def cancel_label(jobs: list[JobRecord]) -> str:
+    """`Cancel job` or `Cancel 3 jobs`: the dialog's title and its button say the same."""
+    return "Cancel job" if len(jobs) == 1 else f"Cancel {len(jobs)} jobs"
+
+
+S = JobStatus
+AVAILABLE = {
+    "run_job": lambda r: r.status in (S.NEW, S.READY, S.PAUSED),
+    "pause_resume": lambda r: r.status in (S.PREPARING, S.READY, S.ACTIVE, S.PAUSING, S.PAUSED),
+    "cancel": lambda r: not r.status.is_terminal and r.status != S.CANCELLING,
+    "confirm_job": lambda r: r.status == S.SUSPENDED,
+    "priority": lambda r: not r.status.is_terminal,
+    "retry_failed": lambda r: r.status.is_terminal and r.failed > 0,
+    "open_report": lambda r: bool(r.report_location),
+    "copy_report": lambda r: bool(r.report_location),
+}
+"""When each job key applies to a job."""
 
 
 class JobActionsMixin:
@@ -87,8 +128,15 @@ class JobActionsMixin:
             self._do(lambda j=job: f"Job {j.id[:8]} priority {self.app.actions.change_priority(j.id, delta)}")
 
     def action_retry_failed(self) -> None:
-        if (job := self._selected()) is not None:
-            self._do(lambda: f"Retrying {job.failed} failed tasks as job {self.app.actions.retry_failed(job.id)[:8]}")
+        if (job := self._selected()) is None:
+            return
+
+        def retry() -> str:
+            new_id = self.app.actions.retry_failed(job.id)
+            self.app.post_message(JobCreated(new_id))  # the jobs table selects it
+            return f"Retrying {plural(job.failed, 'failed task')} as job {new_id[:8]}"
+
+        self._do(retry)
 
     def action_open_report(self) -> None:
         job = self._selected()
@@ -98,6 +146,16 @@ class JobActionsMixin:
             self.notify(f"Job {job.id[:8]} has no report yet ({job.status}).", severity="warning")
             return
         self.app.open_report(job.report_location)
+
+    def action_copy_id(self) -> None:
+        if (job := self._selected()) is not None:
+            self.app.copy_to_clipboard(job.id)
+            self.notify(f"Copied the id of job {job.id[:8]} to the clipboard")
+
+    def action_copy_report(self) -> None:
+        if (job := self._selected()) is not None and job.report_location:
+            self.app.copy_to_clipboard(job.report_location)
+            self.notify(f"Copied the report location of job {job.id[:8]} to the clipboard")
 
     def action_cancel(self) -> None:
         jobs = [j for j in self._targets() if not j.status.is_terminal]
@@ -111,8 +169,13 @@ class JobActionsMixin:
                     self._do(lambda j=job: self.app.actions.cancel(j.id), f"Cancelling job {job.id[:8]}")
                 self._cancel_confirmed()
 
-        title, question = cancel_question(jobs)
-        self.app.push_screen(ConfirmScreen(title, question, "Cancel job"), cancel_if_confirmed)
+        ids = [job.id for job in jobs]
+
+        def live_question() -> str:  # the counts move while the dialog is open
+            return cancel_question([self.app.jobs.get(i, job) for i, job in zip(ids, jobs, strict=True)])[1]
+
+        title, _ = cancel_question(jobs)
+        self.app.push_screen(ConfirmScreen(title, live_question, title), cancel_if_confirmed)
 
     @work(thread=True, exit_on_error=False, group="job-actions")
     def _do(self, action: Callable[[], Any], done_message: str | None = None) -> None:
@@ -120,7 +183,7 @@ class JobActionsMixin:
         try:
             result = action()
         except (JobStateError, JobNotFound, ValueError) as exc:
-            self.app.notify(str(exc), severity="warning")
+            self.app.notify(toast_text(str(exc)), severity="warning")
             return
         self.app.notify(done_message or str(result))
         self.app.poll_now()

@@ -25,3 +25,11 @@ class ActionFailed(Message):
     def __init__(self, text: str) -> None:
         super().__init__()
         self.text = text
+
+
+class JobCreated(Message):
+    """A job was created here (wizard, retry, clone): the jobs table puts its cursor on it."""
+
+    def __init__(self, job_id: str) -> None:
+        super().__init__()
+        self.job_id = job_id

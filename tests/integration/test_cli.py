@@ -169,7 +169,7 @@ def test_manifest_validate_counts_tasks_and_lists_errors(server_env, capsys, tmp
     good = tmp_path / "good.csv"
     good.write_text(f"{bucket},a\n{bucket},b%20c\n")
     code, out, _ = run_cli(capsys, "manifest", "validate", str(good))
-    assert code == 0 and "S3BatchOperations_CSV_20180820: 2 tasks" in out
+    assert code == 0 and "S3BatchOperations_CSV_20180820: valid, 2 tasks" in out
     bad = tmp_path / "bad.csv"
     bad.write_text(f"{bucket},a\n\n{bucket},%zz\n")
     code, out, _ = run_cli(capsys, "manifest", "validate", str(bad))
@@ -177,7 +177,7 @@ def test_manifest_validate_counts_tasks_and_lists_errors(server_env, capsys, tmp
     assert "line 2" in out and "line 3" in out
     s3.put_object(Bucket=bucket, Key="manifests/m.csv", Body=good.read_bytes())
     code, out, _ = run_cli(capsys, "manifest", "validate", f"s3://{bucket}/manifests/m.csv")
-    assert code == 0 and ": 2 tasks" in out
+    assert code == 0 and ": valid, 2 tasks" in out
     code, _, err = run_cli(capsys, "manifest", "validate", str(tmp_path / "absent.csv"))
     assert code == 2 and "no such file" in err
 

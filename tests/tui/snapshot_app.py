@@ -94,8 +94,12 @@ def seed_demo_store(store: Store) -> None:
     store.create_job(ids[5], spec(description="Nightly tagging (not started)"))
 
 
-def make_app(home: Path, seeded: bool = True) -> S3BatchApp:
-    """The app on a fresh store in `home` (seeded with `seed_demo_store` unless told not to)."""
+def make_app(home: Path, seeded: bool = True, offer_resume: bool = False, **options) -> S3BatchApp:
+    """The app on a fresh store in `home` (seeded with `seed_demo_store` unless told not to).
+
+    `offer_resume` is off by default: the seeded store has an interrupted job, and the
+    start-up question would cover the screen each test is about.
+    """
     use_utc()
     settings = Settings.load(home)
     minutes = iter(range(10_000))
@@ -103,7 +107,7 @@ def make_app(home: Path, seeded: bool = True) -> S3BatchApp:
     store = Store(settings.db_path, clock=lambda: FIXED_NOW - 86_400 + 60 * next(minutes))
     if seeded:
         seed_demo_store(store)
-    return build_app(settings, check_credentials=False, clock=fixed_clock)
+    return build_app(settings, check_credentials=False, clock=fixed_clock, offer_resume=offer_resume, **options)
 
 
 def write_spec(path: Path, **kwargs) -> Path:

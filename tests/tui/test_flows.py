@@ -84,6 +84,7 @@ async def test_retry_failed_runs_a_new_job_over_the_failures(app, make_job, s3, 
         await pilot.press("R")
         await settle(app, pilot)
         retry = next(job_id for job_id in app.jobs if job_id != first)
+        await until(pilot, lambda: app.screen.table.selected_job == retry, timeout=5)  # the cursor follows R
         await until(pilot, lambda: status(app, retry) == JobStatus.COMPLETE)
         assert (app.jobs[retry].total_tasks, app.jobs[retry].succeeded) == (2, 2)
 

@@ -1,4 +1,4 @@
-"""The job inspector: the spec in words, history, failures, job keys; snapshots of its states."""
+"""The job inspector: the spec in words, history, failures, job keys (snapshots: test_snapshots.py)."""
 
 from __future__ import annotations
 
@@ -100,13 +100,6 @@ def text_of(screen, selector: str) -> str:
     return str(screen.query_one(selector, Static).render())
 
 
-def snapshot_of(job_id: str):
-    async def run_before(pilot) -> None:
-        await open_inspector(pilot, job_id)
-
-    return run_before
-
-
 # --- behaviour ---------------------------------------------------------------------------
 
 
@@ -199,18 +192,3 @@ async def test_throughput_is_sampled_while_tasks_run(app):
         assert screen.throughput and max(screen.throughput) > 0
         assert screen.query_one(Sparkline).display
         assert "tasks/s" in text_of(screen, "#inspector-sparkline-caption")
-
-
-# --- snapshots ---------------------------------------------------------------------------
-
-
-def test_snapshot_failed_job_with_failures(snap_compare, app):
-    assert snap_compare(app, terminal_size=SIZE, run_before=snapshot_of(FAILED))
-
-
-def test_snapshot_complete_job(snap_compare, app):
-    assert snap_compare(app, terminal_size=SIZE, run_before=snapshot_of(COMPLETE))
-
-
-def test_snapshot_paused_job(snap_compare, app):
-    assert snap_compare(app, terminal_size=SIZE, run_before=snapshot_of(PAUSED))

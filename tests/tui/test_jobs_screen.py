@@ -1,4 +1,4 @@
-"""The jobs screen: the live table, keys, dialogs; snapshots of its important states."""
+"""The jobs screen: the live table, keys, dialogs (snapshots: test_snapshots.py)."""
 
 from __future__ import annotations
 
@@ -15,22 +15,6 @@ NOT_STARTED = "66666666-0000-4000-8000-000000000006"
 @pytest.fixture
 def app(tmp_path):
     return make_app(tmp_path / "home")
-
-
-def test_snapshot_empty_store(snap_compare, tmp_path):
-    assert snap_compare(make_app(tmp_path / "home", seeded=False), terminal_size=SIZE)
-
-
-def test_snapshot_jobs_in_every_state(snap_compare, app):
-    assert snap_compare(app, terminal_size=SIZE)
-
-
-def test_snapshot_cancel_dialog_names_the_job_and_what_remains(snap_compare, app):
-    assert snap_compare(app, terminal_size=SIZE, press=["c"])
-
-
-def test_snapshot_help_lists_every_key(snap_compare, app):
-    assert snap_compare(app, terminal_size=SIZE, press=["question_mark"])
 
 
 async def test_rows_follow_the_store_newest_first(app):

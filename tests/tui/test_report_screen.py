@@ -1,4 +1,4 @@
-"""The report viewer: real reports (ours and AWS's), paging, filters, export; snapshots."""
+"""The report viewer: real reports (ours and AWS's), paging, filters, export (snapshots: test_snapshots.py)."""
 
 from __future__ import annotations
 
@@ -212,21 +212,3 @@ async def test_a_report_in_s3(app, server_env, tmp_path):
         await pilot.press("n")
         await settle(pilot)
         assert screen.page.number == 1 and screen.table.row_count == 50
-
-
-def snapshot(*keys: str):
-    async def run_before(pilot) -> None:
-        await open_screen(pilot)
-        if keys:
-            await pilot.press(*keys)
-            await settle(pilot)
-
-    return run_before
-
-
-def test_snapshot_summary_and_first_page(snap_compare, app):
-    assert snap_compare(app, terminal_size=SIZE, run_before=snapshot())
-
-
-def test_snapshot_filtered_to_failed(snap_compare, app):
-    assert snap_compare(app, terminal_size=SIZE, run_before=snapshot("f"))

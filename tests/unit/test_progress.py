@@ -105,7 +105,14 @@ def test_finish_prints_the_latest_counts(printer, out, clock):
     printer(progressed(4990, 10))  # held back: too soon after the last line
     assert format_progress(progressed(4990, 10)) not in lines(out)
     printer.finish()
-    assert lines(out)[-1] == format_progress(progressed(4990, 10))
+    assert lines(out)[-1] == format_progress(progressed(4990, 10), final=True)
+
+
+def test_the_final_line_gives_the_time_taken_not_a_drained_rate():
+    final = JobProgressed(JOB_ID, 5000, 4990, 10, 7.4, 0.0, None)
+    assert format_progress(final, final=True) == "[1a2b3c4d] 5,000/5,000 done, 10 failed in 7s, 676/s on average"
+    quick = JobProgressed(JOB_ID, 3, 3, 0, 0.2, 0.0, None)
+    assert format_progress(quick, final=True) == "[1a2b3c4d] 3/3 done, 0 failed in 0s"
 
 
 def test_finish_without_progress_prints_nothing(printer, out):
@@ -136,5 +143,5 @@ def test_terminal_progress_is_redrawn_in_place_and_ended_by_finish(clock):
     printer.finish()
     text = terminal.getvalue()
     assert text.count("\n") == 2  # the status line, and the end of the progress line
-    assert text.endswith(f"\r\x1b[2K{format_progress(progressed(20))}\n")
+    assert text.endswith(f"\r\x1b[2K{format_progress(progressed(20), final=True)}\n")
     assert "\r\x1b[2K[1a2b3c4d] Completing\n" in text

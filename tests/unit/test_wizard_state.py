@@ -16,8 +16,9 @@ MANIFEST = {
 
 @pytest.fixture
 def state() -> WizardState:
-    """A state whose manifest step is done (validated: 2,500 tasks)."""
-    return WizardState(manifest=dict(MANIFEST), task_count=2_500, scan_done=True, report_bucket="s3://reports")
+    """A state whose manifest step is done (validated: 2,500 tasks), with tagging chosen."""
+    return WizardState(manifest=dict(MANIFEST), task_count=2_500, scan_done=True, report_bucket="s3://reports",
+                       operation="S3PutObjectTagging")  # fmt: skip
 
 
 def spec_of(state: WizardState) -> JobSpec:
@@ -91,7 +92,7 @@ def test_long_tag_key_is_an_operation_problem_on_its_field(state):
     spec, problems = state.check()
     assert spec is None
     assert [(p.step, p.field) for p in problems] == [("Operation", "TagSet")]
-    assert problems[0].text == "TagSet[0].Key: String should have at most 128 characters"
+    assert problems[0].text == "Tags: tag key 'kkkkkkkkkkkkkkkkkkkk'… is 129 characters; S3 allows 128"
 
 
 def test_empty_copy_destination_is_refused_once(state):
@@ -156,7 +157,7 @@ def test_report_to_a_local_directory(state, tmp_path):
 
 
 def test_manifest_problems():
-    state = WizardState(report_bucket="/tmp/r")
+    state = WizardState(report_bucket="/tmp/r", operation="S3DeleteObjectTagging")
     assert [p.step for p in state.check()[1]] == ["Manifest"]
     state.manifest, state.scan_done, state.scan_errors = dict(MANIFEST), True, ["m.csv line 2 column 3: bad"]
     assert "1 bad rows" in state.problems("Manifest")[0].text
@@ -178,7 +179,7 @@ def test_generator_builds_a_manifest_generator(state):
     }}  # fmt: skip
     state.generator.created_after = "yesterday"
     problem = state.problems("Manifest")[0].text
-    assert problem.startswith("ManifestGenerator.S3JobManifestGenerator.Filter.CreatedAfter")
+    assert problem.startswith("Generator: Created after: expected a date")
 
 
 def test_values_of_each_operation_are_kept_when_switching(state):
@@ -192,3 +193,53 @@ def test_parse_pairs():
     assert parse_pairs(" a=1 , b = two,, ") == {"a": "1", "b": "two"}
     with pytest.raises(ValueError, match="key=value"):
         parse_pairs("=x")
+
+
+def test_no_operation_is_chosen_at_first_and_the_job_is_refused_until_one_is():
+    state = WizardState(manifest=dict(MANIFEST), task_count=2_500, scan_done=True, report_bucket="s3://reports")
+    assert state.operation == ""
+    spec, problems = state.check()
+    assert spec is None and [p.text for p in problems] == ["Choose an operation in the list (enter opens its form)"]
+    assert state.destructive_warning() is None
+
+
+@pytest.mark.parametrize(
+    ("operation", "values", "field", "words"),
+    [
+        ("S3PutObjectTagging", {"TagSet": [("team", "a"), ("team", "b")]}, "TagSet", "each tag key may appear once"),
+        ("S3PutObjectTagging", {"TagSet": [("a*b", "v")]}, "TagSet", "S3 does not allow '*' in tags"),
+        ("S3PutObjectTagging", {"TagSet": [("k", "v" * 257)]}, "TagSet", "257 characters; S3 allows 256"),
+        ("S3PutObjectCopy", {"TargetResource": "s3://Bad_Bucket!"}, "TargetResource",
+         "bucket name 'Bad_Bucket!' may hold only lowercase letters"),
+        ("LambdaInvoke", {"FunctionArn": "python:/no/such/handler.py:run"}, "FunctionArn",
+         "the handler file /no/such/handler.py does not exist"),
+    ],
+)  # fmt: skip
+def test_what_s3_would_refuse_is_refused_before_the_job_exists(state, operation, values, field, words):
+    state.operation = operation
+    state.values[operation].update(values)
+    spec, problems = state.check()
+    assert spec is None
+    assert any(p.field == field and words in p.text and p.step == "Operation" for p in problems), problems
+
+
+def test_generator_problems_name_the_input_once_in_plain_words():
+    state = WizardState(use_generator=True, operation="S3DeleteObjectTagging", report_bucket="/tmp/r")
+    assert [(p.field, p.text) for p in state.problems("Manifest")] == [
+        ("bucket", "Generator: the source bucket is required")]
+    state.generator.bucket, state.generator.storage_classes = "photos", "GLACIERX"
+    state.generator.created_after = "yesterday"
+    texts = {p.field: p.text for p in state.problems("Manifest")}
+    assert texts["storage_classes"].startswith("Generator: unknown storage class 'GLACIERX'")
+    assert texts["created_after"] == "Generator: Created after: expected a date like 2025-01-31 or a time like 2025-01-31T12:00:00Z"
+    assert not any("ManifestGenerator." in text for text in texts.values())
+
+
+@pytest.mark.parametrize(
+    ("priority", "words"),
+    [("abc", "Priority: expected a whole number"), ("-1", "Priority: must be 0 or more"),
+     ("9999999999", "Priority: must be 2,147,483,647 or less")],
+)  # fmt: skip
+def test_option_errors_use_the_label_and_plain_words(state, priority, words):
+    state.operation, state.priority = "S3DeleteObjectTagging", priority
+    assert [p.text for p in state.problems("Options")] == [words]

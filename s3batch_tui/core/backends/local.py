@@ -6,7 +6,8 @@ launcher starts a runner so that the request takes effect.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from typing import Any
 
 from s3batch_tui.core.backends.base import MAX_PRIORITY, Backend
@@ -30,6 +31,8 @@ class LocalBackend(Backend):
     store: Store
     settings: Settings
     launcher: Launcher
+    _priority_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    """Priority changes read, add and write: a burst of `+` presses must not read the same value."""
 
     @property
     def label(self) -> str:
@@ -73,6 +76,10 @@ class LocalBackend(Backend):
         self._control(job_id, "pause")
         return "paused"
 
+    def pause(self, job_id: str) -> None:
+        """Pause a job wherever it runs (its runner acts on the request within a second)."""
+        self._control(job_id, "pause")
+
     def cancel(self, job_id: str) -> None:
         """Cancel a job (its runner writes the report of what ran)."""
         self._control(job_id, "cancel")
@@ -87,9 +94,13 @@ class LocalBackend(Backend):
         return priority
 
     def change_priority(self, job_id: str, delta: int) -> int:
-        """Raise or lower the priority by `delta` (read from the store, not a whole describe)."""
-        priority = min(max(self.store.get(job_id).priority + delta, 0), MAX_PRIORITY)
-        return self.set_priority(job_id, priority)
+        """Raise or lower the priority by `delta` (read from the store, not a whole describe).
+
+        Read, add and write under a lock: a burst of `+` presses must not read the same value.
+        """
+        with self._priority_lock:
+            priority = min(max(self.store.get(job_id).priority + delta, 0), MAX_PRIORITY)
+            return self.set_priority(job_id, priority)
 
     def get_tags(self, job_id: str) -> list[dict[str, str]]:
         """The tags of the stored spec."""

@@ -22,6 +22,7 @@ from s3batch_tui.core.spec.base import _check_bucket_arn
 from s3batch_tui.core.spec.manifest import Manifest, ManifestGenerator
 from s3batch_tui.core.spec.model_check import check_create_job
 from s3batch_tui.core.spec.operations import JobOperation
+from s3batch_tui.core.spec.suggest import did_you_mean
 
 
 __all__ = [
@@ -150,7 +151,7 @@ def describe_validation_error(error: ValidationError, source: str) -> str:
         path = clip(path)  # a field name is user input too
         message = problem["msg"].removeprefix("Value error, ")
         if problem["type"] == "extra_forbidden":
-            message = "unknown field (check the spelling against AWS CreateJob)"
+            message = "unknown field (check the spelling against AWS CreateJob)" + did_you_mean(JobSpec, problem["loc"])
         lines.append(f"{source}: {path or '(top level)'}: {message}")
     return "\n".join(lines)
 

@@ -23,6 +23,9 @@ from s3batch_tui.core.store.records import Checkpoint, FailureRow, JobRecord, re
 from s3batch_tui.core.store.runners import LEASE_SECONDS, OWNED, owner_is_dead
 from s3batch_tui.core.store.schema import MIGRATIONS
 
+DELETABLE_UNFINISHED = frozenset({JobStatus.NEW, JobStatus.PAUSED})
+"""Besides ended jobs, these can be deleted when no runner holds them: nothing is half-done in flight."""
+
 
 class LeaseHeld(JobStateError):
     """A live runner holds the job: ask it (a control request) rather than change the job."""
@@ -324,6 +327,20 @@ class Store:
             and (record.lease_expires or 0) > self.clock()
             and not owner_is_dead(record.lease_owner)
         )
+
+    def delete_job(self, job_id: str) -> None:
+        """Remove a job and its history and failures; refused while a runner holds it or it runs."""
+        with self._write() as db:
+            row = db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+            if row is None:
+                raise JobNotFound(f"no job with id {job_id}")
+            record = record_from_row(row)
+            if self.lease_is_live(record):
+                raise JobStateError(f"job {job_id} is being run; pause or cancel it before deleting it")
+            if not (record.status.is_terminal or record.status in DELETABLE_UNFINISHED):
+                raise JobStateError(f"job {job_id} is {record.status}; cancel it before deleting it")
+            for table, column in (("failures", "job_id"), ("status_history", "job_id"), ("jobs", "id")):
+                db.execute(f"DELETE FROM {table} WHERE {column} = ?", (job_id,))
 
     def reap_orphans(self) -> list[str]:
         """Show jobs whose runner died as Paused, with the reason; returns their ids."""

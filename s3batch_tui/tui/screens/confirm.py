@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.content import Content
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
@@ -17,16 +20,27 @@ class ConfirmScreen(ModalScreen[bool]):
         Binding("y", "dismiss(True)", "Yes", id="confirm.yes", tooltip="Go ahead"),
     ]
 
-    def __init__(self, title: str, question: str, yes_label: str = "Yes") -> None:
+    def __init__(self, title: str, question: str | Callable[[], str], yes_label: str = "Yes") -> None:
+        """`question` may be a function: it is asked again on every store poll (counts that move)."""
         super().__init__()
         self.title_text = title
-        self.question = question
+        self._question = question
         self.yes_label = yes_label
+
+    @property
+    def question(self) -> str:
+        """The question as it stands now."""
+        return self._question() if callable(self._question) else self._question
+
+    def refresh_jobs(self) -> None:
+        """Called on every store poll: redraw a live question."""
+        if callable(self._question) and self.is_mounted:
+            self.query_one("#confirm-question", Static).update(Content(self.question))
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-dialog"):
             yield Label(self.title_text, id="confirm-title")
-            yield Static(self.question, id="confirm-question")
+            yield Static(Content(self.question), id="confirm-question")
             with Horizontal(id="confirm-buttons"):
                 yield Button(f"{self.yes_label} (y)", variant="error", id="confirm-yes")
                 yield Button("Back (esc)", id="confirm-no")

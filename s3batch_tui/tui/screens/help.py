@@ -25,7 +25,8 @@ class HelpScreen(ModalScreen[None]):
         self.commands = commands
 
     def compose(self) -> ComposeResult:
-        rows = [(c.key_display, c.help) for c in self.commands] + list(GLOBAL_KEYS)
+        rows = [(c.key_display, c.help) for c in self.commands]
+        rows += [row for row in GLOBAL_KEYS if row[0] not in {key for key, _ in rows}]
         width = max(len(key) for key, _ in rows) + 2
         text = "\n".join(f"[b]{key.ljust(width)}[/b]{help_text}" for key, help_text in rows)
         with VerticalScroll(id="help-dialog"):

@@ -12,15 +12,17 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Label, Sparkline, Static
+from textual.widgets import DataTable, Header, Label, Sparkline, Static
 
 from s3batch_tui.core.explain import decoded_key, describe_spec
-from s3batch_tui.core.formatting import eta_seconds, format_count, format_duration
+from s3batch_tui.core.formatting import escape_invisible, eta_seconds, format_count, format_duration
 from s3batch_tui.core.status import JobStatus
 from s3batch_tui.core.store import FailureRow, JobRecord
 from s3batch_tui.tui.commands import Command, bindings
-from s3batch_tui.tui.job_actions import JobActionsMixin, job_commands
+from s3batch_tui.tui.job_actions import AVAILABLE, JobActionsMixin, job_commands
 from s3batch_tui.tui.widgets.job_table import STATUS_COLOURS, progress_bar
+from s3batch_tui.tui.widgets.report_view import shorten
+from s3batch_tui.tui.widgets.footer import AppFooter
 
 COMMANDS = (
     *job_commands(),
@@ -35,16 +37,9 @@ WINDOW_SAMPLES = 120
 RELOAD_SECONDS = 1.0
 """At most one history/failures read a second, however fast the job moves."""
 FAILURE_LIMIT = 20
-AVAILABLE = {
-    "run_job": lambda r: r.status in (S.NEW, S.READY, S.PAUSED),
-    "pause_resume": lambda r: r.status in (S.PREPARING, S.READY, S.ACTIVE, S.PAUSING, S.PAUSED),
-    "cancel": lambda r: not r.status.is_terminal and r.status != S.CANCELLING,
-    "confirm_job": lambda r: r.status == S.SUSPENDED,
-    "priority": lambda r: not r.status.is_terminal,
-    "retry_failed": lambda r: r.status.is_terminal and r.failed > 0,
-    "open_report": lambda r: bool(r.report_location),
-}
-"""When each job key applies; the footer dims the others."""
+KEY_WIDTH = 40
+VERSION_WIDTH = 10
+"""Keys and version ids are cut (in the middle, and at the end) so the message column stays on screen."""
 BAR_WIDTH = 30
 DANGER_WORDS = ("DESTRUCTIVE", "PUBLIC", "COMPLIANCE")
 
@@ -102,11 +97,11 @@ def error_counts_content(counts: dict[str, int]) -> Content:
     return Content("\n").join(lines)
 
 
-def progress_content(record: JobRecord, rate: float) -> Content:
+def progress_content(record: JobRecord, rate: float, bar_width: int = BAR_WIDTH) -> Content:
     """The bar, the counts, and rate, ETA and active time."""
     done = record.succeeded + record.failed
     total = record.total_tasks
-    bar = "total not known yet" if total is None else progress_bar(done, total, BAR_WIDTH)
+    bar = "total not known yet" if total is None else progress_bar(done, total, bar_width)
     eta = format_duration(eta_seconds(total, done, rate)) if rate > 0 else "–"
     return Content("\n").join([
         Content.styled(bar, "$primary"),
@@ -121,10 +116,10 @@ def progress_content(record: JobRecord, rate: float) -> Content:
 
 def failure_cells(row: FailureRow) -> tuple[Text, Text, Text, Text]:
     """Key (decoded, with its version), error code, HTTP status, message."""
-    key = Text(decoded_key(row.raw_key))
-    if row.version_id:
-        key.append(f"  v={row.version_id}", style="dim")
-    return key, Text(row.error_code, style="bold"), Text(str(row.http_status)), Text(row.message)
+    key = Text(shorten(escape_invisible(decoded_key(row.raw_key)), KEY_WIDTH, middle=True))
+    if row.version_id:  # a version id is long and rarely told apart by more than its start
+        key.append(f"  v={shorten(row.version_id, VERSION_WIDTH)}", style="dim")
+    return key, Text(row.error_code, style="bold"), Text(str(row.http_status)), Text(escape_invisible(row.message))
 
 
 class InspectorScreen(JobActionsMixin, Screen):
@@ -162,7 +157,7 @@ class InspectorScreen(JobActionsMixin, Screen):
             with Horizontal(id="inspector-bottom"):
                 yield Static(id="inspector-errors")
                 yield DataTable(id="inspector-failures", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.sub_title = f"Job {self.job_id[:8]}"
@@ -224,6 +219,8 @@ class InspectorScreen(JobActionsMixin, Screen):
     def _show_spec(self, record: JobRecord) -> None:
         rows = []
         for label, sentence in describe_spec(record.spec):
+            if label == "Priority":
+                continue  # the title shows the live priority; the spec's is only where it started
             danger = any(word in sentence for word in DANGER_WORDS)
             rows.append(Horizontal(Label(label, classes="spec-label"),
                                    Static(Content(sentence), classes="spec-text" + (" -danger" if danger else "")),
@@ -258,7 +255,14 @@ class InspectorScreen(JobActionsMixin, Screen):
 
     def _show_progress(self, record: JobRecord) -> None:
         rate = self.app.rates_by_job.get(record.id, 0.0) if record.status in TASKS_MAY_FINISH else 0.0
-        self.query_one("#inspector-progress-text", Static).update(progress_content(record, rate))
+        text = self.query_one("#inspector-progress-text", Static)
+        # The bar and its percentage on one line, however narrow the panel is.
+        width = min(max(text.content_size.width - 5, 5), BAR_WIDTH) if text.content_size.width else BAR_WIDTH
+        text.update(progress_content(record, rate, width))
+
+    def on_resize(self) -> None:
+        if self._shown is not None:
+            self.call_after_refresh(self._show_progress, self._shown)
 
     def _show_throughput(self) -> None:
         sparkline = self.query_one("#inspector-sparkline", Sparkline)
@@ -314,12 +318,12 @@ class InspectorScreen(JobActionsMixin, Screen):
         return self.record
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Dim the job keys that do not apply to the job's status (None: shown, disabled)."""
+        """Hide the job keys that do not apply to the job's status (the footer shows the rest)."""
         applies = AVAILABLE.get(action)
         if applies is None:
             return True
         record = self.record
-        return True if record is not None and applies(record) else None
+        return record is not None and applies(record)
 
     def action_back(self) -> None:
         self.dismiss()

@@ -2,33 +2,64 @@
 
 from __future__ import annotations
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
+from s3batch_tui.core import history
+from s3batch_tui.core.errors import JobNotFound, JobStateError
+from s3batch_tui.core.formatting import plural
 from s3batch_tui.core.status import JobStatus
 from s3batch_tui.core.store import JobRecord
 from s3batch_tui.tui.commands import Command, bindings
-from s3batch_tui.tui.job_actions import JobActionsMixin, job_commands
+from s3batch_tui.tui.job_actions import AVAILABLE, JobActionsMixin, job_commands, toast_text
 from s3batch_tui.tui.screens.ask import AskScreen
+from s3batch_tui.tui.screens.confirm import ConfirmScreen
 from s3batch_tui.tui.widgets.job_table import SORTS, JobTable, job_row, matches, sort_records
+from s3batch_tui.tui.widgets.footer import AppFooter
 
+S = JobStatus
 COMMANDS = (
+    Command("app.quit", "q", "quit", "Quit", "app: quit", "Quit; asks whether running jobs pause or keep running"),
+    Command("app.help", "question_mark,f1", "app.help", "Help", "app: help", "Show every key of this screen"),
     Command("job.new", "n", "new_job", "New", "job: new", "Create a job with the wizard"),
     Command("job.inspect", "enter", "inspect", "Inspect", "job: inspect", "Open the job inspector"),
     *job_commands(marked=True),
-    Command("jobs.filter", "slash", "filter", "Filter", "jobs: filter", "Show only jobs matching some text"),
-    Command("jobs.sort", "s", "cycle_sort", "Sort", "jobs: cycle sort", "Sort by newest, status, priority, progress"),
-    Command("jobs.mark", "space", "mark", "Mark", "jobs: mark", "Mark the job so pause/resume/cancel apply to all marked",
+    Command("job.clone", "C", "clone_job", "Clone", "job: clone into the wizard",
+            "Open the wizard filled in from this job, to edit and run it again", show=False),
+    Command("job.delete", "d", "delete_jobs", "Delete", "job: delete",
+            "Delete the job (marked jobs too) and its staging files, after confirmation; written reports stay",
             show=False),
+    Command("jobs.filter", "slash", "filter", "Filter", "jobs: filter", "Show only jobs matching some text"),
+    Command("jobs.status", "f", "cycle_status", "Status", "jobs: filter by status",
+            "Show only running, waiting, failed or finished jobs (cycles)", show=False),
+    Command("jobs.hide_finished", "h", "toggle_finished", "Hide done", "jobs: hide finished",
+            "Hide or show the jobs that ended", show=False),
+    Command("jobs.sort", "s", "cycle_sort", "Sort", "jobs: cycle sort",
+            "Sort by newest, status (needs attention first), priority, progress", show=False),
+    Command("jobs.mark", "space", "mark", "Mark", "jobs: mark", "Mark the job so pause/resume, cancel, "
+            "priority and delete apply to all marked"),
+    Command("jobs.mark_all", "a", "mark_all", "Mark all", "jobs: mark all", "Mark every job shown", show=False),
+    Command("jobs.clear", "escape,u", "clear", "Clear", "jobs: clear marks and filters",
+            "Clear the marks, then the filters", show=False),
     Command("jobs.down", "j", "cursor_down", "Down", "jobs: next", "Move down", show=False),
     Command("jobs.up", "k", "cursor_up", "Up", "jobs: previous", "Move up", show=False),
+    Command("jobs.top", "g,home", "cursor_top", "Top", "jobs: first", "Go to the first job", show=False),
+    Command("jobs.bottom", "G,end", "cursor_bottom", "Bottom", "jobs: last", "Go to the last job", show=False),
     Command("report.open_any", "O", "open_any_report", "Open report…", "report: open by path or URI",
             "Open any report, ours or AWS's, by path or s3:// URI", show=False),
-    Command("app.quit", "q", "quit", "Quit", "app: quit", "Quit; asks whether running jobs pause or keep running"),
 )  # fmt: skip
+STATUS_FILTERS: dict[str, frozenset[JobStatus] | None] = {
+    "all": None,
+    "running": frozenset({S.PREPARING, S.READY, S.ACTIVE, S.PAUSING, S.CANCELLING, S.COMPLETING, S.FAILING}),
+    "waiting": frozenset({S.NEW, S.SUSPENDED, S.PAUSED}),
+    "failed": frozenset({S.FAILED, S.FAILING}),
+    "finished": frozenset({S.COMPLETE, S.CANCELLED, S.FAILED}),
+}
+"""The status filter's choices, in the order `f` cycles through them."""
+MARKED_ACTIONS = frozenset({"pause_resume", "cancel", "priority", "delete_jobs"})
 
 
 class JobsScreen(JobActionsMixin, Screen):
@@ -41,7 +72,10 @@ class JobsScreen(JobActionsMixin, Screen):
         super().__init__()
         self.sort = SORTS[0]
         self.filter_text = ""
+        self.status_filter = "all"
+        self.hide_finished = False
         self.marked: set[str] = set()
+        self._keys_for: tuple | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -51,7 +85,7 @@ class JobsScreen(JobActionsMixin, Screen):
         with Vertical(id="jobs-bottom"):
             yield Input(placeholder="filter jobs: id, description, operation or status (esc clears)", id="jobs-filter")
             yield Static("", id="jobs-status-line")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.query_one("#jobs-filter").display = False
@@ -64,30 +98,73 @@ class JobsScreen(JobActionsMixin, Screen):
         """The jobs table."""
         return self.query_one(JobTable)
 
+    def shown(self, record: JobRecord) -> bool:
+        """Whether the filters let a job through."""
+        statuses = STATUS_FILTERS[self.status_filter]
+        return (
+            matches(record, self.filter_text)
+            and (statuses is None or record.status in statuses)
+            and not (self.hide_finished and record.status.is_terminal)
+        )
+
     def refresh_jobs(self) -> None:
         """Show the app's latest snapshot (called on every store poll)."""
         if not (self.is_attached and self.app.is_running):  # the app is closing: the table may be gone
             return
-        records = [r for r in self.app.jobs.values() if matches(r, self.filter_text)]
+        records = [r for r in self.app.jobs.values() if self.shown(r)]
+        self.marked &= set(self.app.jobs)  # deleted jobs cannot stay marked
         colours = self.app.theme_variables
         rows = [
             (r.id, job_row(r, self.app.rates_by_job.get(r.id, 0.0), r.id in self.marked, colours))
             for r in sort_records(records, self.sort)
         ]
-        self.table.show(rows)
+        self.table.show(rows, self.sort)
+        if self.app.pending_selection and self.table.select(self.app.pending_selection):
+            self.app.pending_selection = None
+        filtered = self.filter_text or self.status_filter != "all" or self.hide_finished
         empty = self.query_one("#jobs-empty", Static)
         empty.display = not rows
         if not rows:
             empty.update(
-                "No jobs match the filter." if self.filter_text else
+                "No jobs match the filters (esc clears them)." if filtered else
                 "No jobs yet. Press [b]n[/b] to create one, or run [b]s3batch-tui demo[/b] to try it on sample data."
             )  # fmt: skip
-        line = f"{len(rows)} jobs · sort: {self.sort}"
+        self.query_one("#jobs-status-line", Static).update(self._status_line(len(rows)))
+        self._refresh_keys()
+
+    def _status_line(self, count: int) -> str:
+        parts = [plural(count, "job") + (f" of {len(self.app.jobs)}" if count != len(self.app.jobs) else ""),
+                 f"sort: {self.sort}"]  # fmt: skip
+        if self.status_filter != "all":
+            parts.append(f"status: {self.status_filter}")
+        if self.hide_finished:
+            parts.append("finished hidden")
         if self.filter_text:
-            line += f" · filter: {self.filter_text!r}"
+            parts.append(f"filter: {self.filter_text!r}")
         if self.marked:
-            line += f" · {len(self.marked)} marked"
-        self.query_one("#jobs-status-line", Static).update(line)
+            parts.append(f"{len(self.marked)} marked (p, c, +/-, d act on them; esc clears)")
+        return " · ".join(parts)
+
+    def _refresh_keys(self) -> None:
+        """The footer shows only the keys that apply to the selected (or marked) jobs."""
+        key = tuple((r.id, r.status, r.failed > 0, bool(r.report_location)) for r in self._targets()) + (
+            self.table.selected_job, frozenset(self.marked))  # fmt: skip
+        if key != self._keys_for:
+            self._keys_for = key
+            self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Job keys that do not apply to the selected job (or any marked one) are hidden and do nothing."""
+        applies = AVAILABLE.get(action)
+        if action == "delete_jobs":
+            applies = _deletable
+        if applies is None:
+            return True
+        jobs = self._targets() if action in MARKED_ACTIONS else [j for j in [self._selected()] if j]
+        return any(applies(job) for job in jobs)
+
+    def on_data_table_row_highlighted(self) -> None:
+        self._refresh_keys()
 
     def _targets(self) -> list[JobRecord]:
         """The marked jobs, or else the one under the cursor."""
@@ -106,6 +183,10 @@ class JobsScreen(JobActionsMixin, Screen):
     def action_new_job(self) -> None:
         self.app.open_wizard()
 
+    def action_clone_job(self) -> None:
+        if (job := self._selected()) is not None:
+            self.app.open_wizard(job.spec)
+
     def action_inspect(self) -> None:
         if (job := self._selected()) is not None:
             self.app.open_inspector(job.id)
@@ -117,6 +198,36 @@ class JobsScreen(JobActionsMixin, Screen):
     def _cancel_confirmed(self) -> None:
         self.marked.clear()
 
+    def action_delete_jobs(self) -> None:
+        jobs = [j for j in self._targets() if _deletable(j)]
+        if not jobs:
+            return
+        names = ", ".join(f"{j.id[:8]} ({j.description or j.operation})" for j in jobs[:3])
+        more = f" and {len(jobs) - 3} more" if len(jobs) > 3 else ""
+        question = (f"Delete {names}{more} from the history?\n\nTheir status history, failures and staging "
+                    "files go; reports already written stay where they are.")  # fmt: skip
+        label = "Delete job" if len(jobs) == 1 else f"Delete {len(jobs)} jobs"
+
+        def delete_if_confirmed(confirmed: bool | None) -> None:
+            if confirmed:
+                self.marked.clear()
+                self._delete([j.id for j in jobs])
+
+        self.app.push_screen(ConfirmScreen(label, question, label), delete_if_confirmed)
+
+    @work(thread=True, exit_on_error=False, group="job-actions")
+    def _delete(self, job_ids: list[str]) -> None:
+        deleted = 0
+        for job_id in job_ids:
+            try:
+                history.delete_job(self.app.store, self.app.settings, job_id)
+                deleted += 1
+            except (JobStateError, JobNotFound) as exc:
+                self.app.notify(toast_text(str(exc)), severity="warning")
+        if deleted:
+            self.app.notify(f"Deleted {plural(deleted, 'job')}" if deleted > 1 else f"Deleted job {job_ids[0][:8]}")
+        self.app.poll_now()
+
     def action_mark(self) -> None:
         job_id = self.table.selected_job
         if job_id:
@@ -124,8 +235,34 @@ class JobsScreen(JobActionsMixin, Screen):
             self.refresh_jobs()
             self.table.action_cursor_down()
 
+    def action_mark_all(self) -> None:
+        self.marked = {r.id for r in self.app.jobs.values() if self.shown(r)}
+        self.refresh_jobs()
+
+    def action_clear(self) -> None:
+        """esc: close the filter box, else clear the marks, else the filters."""
+        box = self.query_one("#jobs-filter", Input)
+        if box.display:
+            box.value = ""
+            box.display = False
+            self.table.focus()
+        elif self.marked:
+            self.marked.clear()
+        else:
+            self.filter_text, self.status_filter, self.hide_finished = "", "all", False
+        self.refresh_jobs()
+
     def action_cycle_sort(self) -> None:
         self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
+        self.refresh_jobs()
+
+    def action_cycle_status(self) -> None:
+        names = list(STATUS_FILTERS)
+        self.status_filter = names[(names.index(self.status_filter) + 1) % len(names)]
+        self.refresh_jobs()
+
+    def action_toggle_finished(self) -> None:
+        self.hide_finished = not self.hide_finished
         self.refresh_jobs()
 
     def action_filter(self) -> None:
@@ -148,6 +285,12 @@ class JobsScreen(JobActionsMixin, Screen):
     def action_cursor_up(self) -> None:
         self.table.action_cursor_up()
 
+    def action_cursor_top(self) -> None:
+        self.table.move_cursor(row=0)
+
+    def action_cursor_bottom(self) -> None:
+        self.table.move_cursor(row=max(self.table.row_count - 1, 0))
+
     @on(Input.Changed, "#jobs-filter")
     def _filter_changed(self, event: Input.Changed) -> None:
         self.filter_text = event.value
@@ -157,14 +300,13 @@ class JobsScreen(JobActionsMixin, Screen):
     def _filter_done(self) -> None:
         self.table.focus()
 
-    def key_escape(self) -> None:
-        box = self.query_one("#jobs-filter", Input)
-        if box.display:
-            box.value = ""
-            box.display = False
-            self.table.focus()
+
+def _deletable(record: JobRecord) -> bool:
+    """Ended jobs, and New or Paused ones (the store refuses any a runner still holds)."""
+    return record.status.is_terminal or record.status in (S.NEW, S.PAUSED)
 
 
 def interrupted(records: list[JobRecord]) -> list[JobRecord]:
-    """Jobs a dead process left Paused (shown with their reason at start-up)."""
-    return [r for r in records if r.status == JobStatus.PAUSED and "exited" in (r.status_reason or "")]
+    """Jobs paused by quitting or by a dead process (not by the user): offered for resuming at start-up."""
+    return [r for r in records if r.status == JobStatus.PAUSED
+            and any(word in (r.status_reason or "") for word in ("exited", "interrupted"))]  # fmt: skip

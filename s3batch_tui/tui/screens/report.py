@@ -14,13 +14,15 @@ from textual.app import ComposeResult
 from textual.markup import escape
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 from textual.worker import get_current_worker
 
 from s3batch_tui.core.report import ReportSummary, open_report
 from s3batch_tui.core.report.browse import ReportBrowser, ReportPage, RowFilter, ScanStopped, default_export_name
 from s3batch_tui.tui.commands import Command, bindings
 from s3batch_tui.tui.screens.ask import AskScreen
+from s3batch_tui.tui.screens.row_detail import RowScreen
+from s3batch_tui.tui.widgets.footer import AppFooter
 from s3batch_tui.tui.widgets.report_view import (
     ReportTable,
     SummaryPanel,
@@ -40,13 +42,13 @@ COMMANDS = (
     Command("report.last", "G", "last_page", "Last", "report: last page", "Go to the last page", show=False),
     Command("report.status", "f", "cycle_status", "Status", "report: filter by status",
             "Cycle the status filter: all, failed, succeeded"),
-    Command("report.code", "e", "cycle_error_code", "Error code", "report: filter by error code",
+    Command("report.code", "e", "cycle_error_code", "Code", "report: filter by error code",
             "Cycle through the error codes of the summary, most frequent first"),
     Command("report.text", "slash", "filter_text", "Search", "report: filter by text",
             "Show only rows holding every word typed (key, version, code, message)"),
     Command("report.row", "enter", "show_row", "Details", "report: row details",
-            "Show the full key and message of the row", show=False),
-    Command("report.export", "x", "export_failed", "Export failed", "report: export failed rows",
+            "Show the row in full, to read and copy its key, URI or message", show=False),
+    Command("report.export", "x", "export_failed", "Export", "report: export failed rows",
             "Export the failed rows (filtered) as a CSV manifest for a new job"),
     Command("report.back", "escape", "back", "Back", "report: back", "Clear the filters, or go back"),
     Command("report.down", "j", "cursor(1)", "Down", "report: next row", "Move down", show=False),
@@ -123,7 +125,7 @@ class ReportScreen(Screen):
         yield Static("", id="report-error")
         yield Input(placeholder="words that every row shown must contain (enter: done, esc: clear)", id="report-filter")
         yield Static("", id="report-status-line")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "report"
@@ -246,6 +248,8 @@ class ReportScreen(Screen):
     def on_resize(self) -> None:
         if self.page is not None:
             self._fill_table()
+        if self.summary is not None:  # the bars fit the panels' new widths
+            self.call_after_refresh(self.panel.show, self.summary, self.row_filter.error_code)
 
     def _show_status_line(self) -> None:
         if self.page is not None:
@@ -379,13 +383,7 @@ class ReportScreen(Screen):
 
     def action_show_row(self) -> None:
         if self.page is not None and self.page.rows and self.table.row_count:
-            row = self.page.rows[self.table.cursor_row]
-            outcome = " · ".join(filter(None, [f"HTTP {row.http_status}" if row.http_status else "", row.error_code]))
-            lines = [f"s3://{row.bucket}/{row.decoded_key}", f"version {row.version_id}" if row.version_id else "",
-                     outcome, row.result_message]  # fmt: skip
-            text = "\n".join(line for line in lines if line)
-            self.notify(escape(text), title=row.task_status, severity="information" if row.succeeded else "error",
-                        timeout=12)  # fmt: skip
+            self.app.push_screen(RowScreen(self.page.rows[self.table.cursor_row]))
 
     @on(DataTable.RowSelected, "#report-rows")
     def _row_chosen(self) -> None:

@@ -9,12 +9,14 @@ from textual.markup import escape
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
+from s3batch_tui.core.formatting import escape_invisible
 from s3batch_tui.core.report import Report, ReportRow, ReportSummary
 from s3batch_tui.core.report.browse import ReportPage, RowFilter
 
 COLUMN_ORDER = ("#", "Bucket", "Key", "Version", "Status", "HTTP", "Error code", "Message")
 TOP_CODES = 3
 BAR_WIDTH = 52
+NARROW = 100
 
 
 def shorten(text: str, width: int, middle: bool = False) -> str:
@@ -31,17 +33,20 @@ def shorten(text: str, width: int, middle: bool = False) -> str:
 def column_widths(page: ReportPage, width: int) -> dict[str, int]:
     """Widths fitting the page's rows into `width` cells; key and message share what is left.
 
-    The version column only appears when a row of the page has a version id.
+    The version column only appears when a row of the page has a version id; on a narrow
+    terminal the bucket and HTTP columns give their room to the key.
     """
     rows = page.rows
     widths = {
         "#": len(f"{page.first_row + len(rows):,}"),
         "Bucket": min(max([len(r.bucket) for r in rows] + [6]), 16),
         "Version": min(max([len(r.version_id or "") for r in rows] + [7]), 14),
-        "Status": 9, "HTTP": 4, "Error code": min(max([len(r.error_code) for r in rows] + [10]), 22),
+        "Status": 9, "HTTP": 4, "Error code": min(max([len(r.error_code) for r in rows] + [10]), 32),
     }  # fmt: skip
     if not any(r.version_id for r in rows):
         del widths["Version"]
+    if width < NARROW:  # the key matters most: the bucket and HTTP status are in the row's details (enter)
+        del widths["Bucket"], widths["HTTP"]
     rest = max(width - sum(widths.values()) - 2 * (len(widths) + 2) - 2, 24)
     key = max(rest * 11 // 20, 12)
     widths = {**widths, "Key": key, "Message": rest - key}
@@ -52,13 +57,13 @@ def row_cells(row: ReportRow, number: int, widths: dict[str, int], colours: dict
     """The table cells of one report row (`number` counts from 1 among matching rows)."""
     colour = colours.get("success" if row.succeeded else "error", "")
     values = {
-        "#": Text(f"{number:,}", style="dim", justify="right"), "Bucket": shorten(row.bucket, widths["Bucket"]),
-        "Key": shorten(row.decoded_key, widths["Key"], middle=True),
+        "#": Text(f"{number:,}", style="dim", justify="right"), "Bucket": shorten(row.bucket, widths.get("Bucket", 0)),
+        "Key": shorten(escape_invisible(row.decoded_key), widths["Key"], middle=True),
         "Version": shorten(row.version_id or "", widths.get("Version", 0), middle=True),
         "Status": Text(row.task_status, style=f"bold {colour}"),
         "HTTP": "" if row.http_status is None else str(row.http_status),
         "Error code": shorten(row.error_code, widths["Error code"]),
-        "Message": shorten(row.result_message, widths["Message"]),
+        "Message": shorten(escape_invisible(row.result_message), widths["Message"]),
     }  # fmt: skip
     return [value if isinstance(value, Text) else Text(value) for name, value in values.items() if name in widths]
 
@@ -99,6 +104,8 @@ def bar(share: float, width: int) -> tuple[str, str]:
 class SummaryPanel(Horizontal):
     """Counts by status (with a bar) beside the most frequent error codes."""
 
+    _retried = False
+
     def compose(self) -> ComposeResult:
         yield Static("", id="report-counts")
         yield Static("", id="report-codes")
@@ -110,11 +117,15 @@ class SummaryPanel(Horizontal):
     def show(self, summary: ReportSummary | None, chosen_code: str | None, error: str = "") -> None:
         """Show the counts (`summary` None: why they could not be made); mark the chosen code."""
         counts = self.query_one("#report-counts", Static)
+        if not counts.content_size.width and not self._retried:  # not laid out yet: draw again once it is
+            self._retried = True
+            self.call_after_refresh(self.show, summary, chosen_code, error)
         if summary is None:
             counts.update(f"[$error]Could not count the rows:[/]\n{escape(error)}")
             return
         total = max(summary.total, 1)
-        ok, ko = bar(summary.succeeded / total, BAR_WIDTH)
+        room = counts.content_size.width or BAR_WIDTH
+        ok, ko = bar(summary.succeeded / total, min(BAR_WIDTH, max(room - 1, 10)))
         counts.update(
             f"[b]{summary.total:,}[/b] tasks\n"
             f"[$success]■[/] succeeded [b]{summary.succeeded:>12,}[/b] {summary.succeeded / total:>7.1%}\n"
@@ -126,10 +137,14 @@ class SummaryPanel(Horizontal):
         if chosen_code and chosen_code not in dict(shown):
             shown = shown[: TOP_CODES - 1] + [(chosen_code, summary.by_error_code[chosen_code])]
         lines = []
+        room = self.query_one("#report-codes", Static).content_size.width or 60
+        code_width = min(max(room - 20, 8), 26)  # the code first; the count and the share keep 18 cells
+        bar_width = 10 if room >= code_width + 31 else 0
         for code, count in shown:
             share = count / max(summary.failed, 1)
-            full, _ = bar(min(share, 1.0), 10)
-            line = f"{escape(shorten(code, 26)):<26} [b]{count:>11,}[/b] {share:>6.1%} [$error 70%]{full:<10}[/]"
+            full, _ = bar(min(share, 1.0), bar_width)
+            line = (f"{escape(shorten(code, code_width)):<{code_width}} [b]{count:>9,}[/b] {share:>7.1%} "
+                    f"[$error 70%]{full:<{bar_width}}[/]")  # fmt: skip
             lines.append(f"[b $accent]▶ {line}[/]" if code == chosen_code else f"  {line}")
         if len(codes) > len(shown):
             lines.append(f"[$text-muted]  … and {len(codes) - len(shown)} more: e cycles through them[/]")

@@ -8,10 +8,11 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Button, Footer, Header, Label, Static
+from textual.widgets import Button, Header, Label, Static
 
 from s3batch_tui.tui.commands import Command
 from s3batch_tui.tui.screens.wizard.state import STEPS, Problem, WizardState
+from s3batch_tui.tui.widgets.footer import AppFooter
 
 NEXT = Command("wizard.next", "ctrl+n", "next", "Next", "wizard: next step",
                "Go to the next step (refused while this one is invalid)")  # fmt: skip
@@ -64,7 +65,7 @@ class WizardStep(Screen):
             yield Static("", id="wizard-hint")
             if self.STEP != STEPS[-1]:
                 yield Button("Next ▸ (ctrl+n)", id="wizard-next", variant="primary")
-        yield Footer()
+        yield AppFooter()
 
     def compose_body(self) -> ComposeResult:
         """The step's own widgets."""

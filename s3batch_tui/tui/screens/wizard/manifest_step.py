@@ -13,6 +13,7 @@ from pathlib import Path
 from rich.table import Table
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.message import Message
@@ -29,7 +30,7 @@ from s3batch_tui.core.browse import (
     scan_manifest,
 )
 from s3batch_tui.core.errors import InputError
-from s3batch_tui.core.formatting import format_count
+from s3batch_tui.core.formatting import format_count, plural
 from s3batch_tui.core.manifest.scan import ManifestScan
 from s3batch_tui.core.spec import GeneratorFilter, bucket_from_arn
 from s3batch_tui.tui.commands import Command, bindings
@@ -45,11 +46,22 @@ COMMANDS = (
     BACK,
     Command("manifest.type", "ctrl+l", "type_location", "Type path/URI", "manifest: type a path or URI",
             "Type a local path, file://, s3://bucket/key or an object ARN, then enter"),
+    Command("manifest.parent", "alt+up", "tree_parent", "Up a folder", "manifest: parent folder",
+            "Show the parent folder in the file tree (backspace in the tree does it too)", show=False),
 )  # fmt: skip
 
 
 class ManifestTree(DirectoryTree):
-    """The local directory tree, showing only folders and files that look like manifests."""
+    """The local directory tree, showing only folders and files that look like manifests.
+
+    It starts in the current directory; backspace climbs to the parent folder.
+    """
+
+    BINDINGS = [Binding("backspace", "parent", "Up a folder", id="manifest.tree_parent",
+                        tooltip="Show the parent folder")]  # fmt: skip
+
+    def action_parent(self) -> None:
+        self.path = Path(self.path).resolve().parent
 
     def filter_paths(self, paths: Iterable[Path]) -> Iterable[Path]:
         return [p for p in paths if not p.name.startswith(".") and (p.is_dir() or is_manifest_name(p.name))]
@@ -114,8 +126,13 @@ class ManifestStep(WizardStep):
     def on_mount(self) -> None:
         super().on_mount()
         self._show_chosen()
-        if not self.state.manifest_text and not self.state.use_generator:
+        state = self.state
+        if not state.manifest_text and not state.use_generator:
             self.query_one("#manifest-location", Input).focus()
+        elif state.manifest is None and state.manifest_text and not state.use_generator:
+            self._choose(state.manifest_text, manifest_arn(state.manifest_text, self.cwd))  # a clone: pin it anew
+        elif state.use_generator and state.generator.bucket and not state.scan_done:
+            self._use_generator()
 
     def next_step(self):
         from s3batch_tui.tui.screens.wizard.operation_step import OperationStep
@@ -126,6 +143,9 @@ class ManifestStep(WizardStep):
         if not self.state.use_generator and not self.state.scan_done:
             return "validating the manifest… you can go on meanwhile (ctrl+n)"
         return super().ready_hint()
+
+    def action_tree_parent(self) -> None:
+        self.query_one(ManifestTree).action_parent()
 
     def action_type_location(self) -> None:
         self.query_one("#manifest-location", Input).focus()
@@ -186,6 +206,8 @@ class ManifestStep(WizardStep):
         state.scan_done = False
         state.scan_errors = []
         problems = [p for p in state.problems("Manifest")]
+        self._scan_note = "not listed: fix the generator's fields first" if problems else ""
+        state.scan_done = bool(problems)  # nothing will be listed: no "listing…" that never ends
         self._show_chosen()
         if not problems:
             spec = state.generator.to_dict()["S3JobManifestGenerator"]
@@ -298,7 +320,7 @@ class ManifestStep(WizardStep):
 
     def _preview_table(self, rows, error: str | None) -> Table:
         colours = self.app.theme_variables
-        table = Table(title=f"First {len(rows)} rows, decoded", title_justify="left", expand=True,
+        table = Table(title=_preview_title(len(rows)), title_justify="left", expand=True,
                       header_style=f"bold {colours.get('primary', '')}", border_style=colours.get("panel", "dim"),
                       caption="the preview stops at the first bad row (see Validation)" if error else None,
                       caption_justify="left", caption_style=colours.get("error", "red"))  # fmt: skip
@@ -329,8 +351,16 @@ class ManifestStep(WizardStep):
         else:
             shown = len(state.scan_errors)
             errors = f"{shown}+" if shown >= MAX_SHOWN_ERRORS else str(shown)
-            markup = "[b $error]✗ Invalid: $n errors[/]  [dim]($c good rows)[/]  "
-            status = Content.from_markup(markup, n=errors, c=count)
+            markup = "[b $error]✗ Invalid: $n[/]  [dim]($c)[/]  "
+            noun = "error" if errors == "1" else "errors"
+            status = Content.from_markup(markup, n=f"{errors} {noun}", c=plural(state.task_count, "good row"))
         line = Content.from_markup("[b]Validation:[/] ") + status + Content.from_markup("[dim]$n[/]", n=self._scan_note)
         errors = [Content.from_markup("  [$error]•[/] $e", e=e) for e in state.scan_errors]
         scan.update(Content("\n").join([line, *errors]))
+
+
+def _preview_title(rows: int) -> str:
+    """`First 5 rows, decoded`, `The first row, decoded`, or why there are none."""
+    if rows == 0:
+        return "No row could be decoded"
+    return "The first row, decoded" if rows == 1 else f"First {rows} rows, decoded"

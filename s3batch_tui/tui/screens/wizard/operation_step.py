@@ -42,7 +42,8 @@ class OperationStep(WizardStep):
             with Vertical(id="operation-pane"):
                 yield Static("", id="operation-summary")
                 yield Static("", id="operation-warning")
-                with ContentSwitcher(initial=f"form-{self.state.operation}", id="operation-forms"):
+                initial = f"form-{self.state.operation}" if self.state.operation else None
+                with ContentSwitcher(initial=initial, id="operation-forms"):
                     for info in OPERATIONS:
                         if not info.aws_only:
                             yield OperationForm(info, self.state.values[info.name], self.state.task_count,
@@ -50,7 +51,7 @@ class OperationStep(WizardStep):
 
     def on_mount(self) -> None:
         listing = self.query_one("#operation-list", OptionList)
-        listing.highlighted = listing.get_option_index(self.state.operation)
+        listing.highlighted = listing.get_option_index(self.state.operation) if self.state.operation else None
         listing.focus()
         self._show_operation()
         super().on_mount()
@@ -88,7 +89,11 @@ class OperationStep(WizardStep):
         self.show_problems()
 
     def _show_operation(self) -> None:
-        info = BY_NAME[self.state.operation]
+        info = BY_NAME.get(self.state.operation)
+        if info is None:
+            self.query_one("#operation-summary", Static).update(Content.from_markup(
+                "[b]Choose an operation[/]\n[dim]Move in the list with ↑ and ↓; its form opens here.[/]"))
+            return
         self.query_one("#operation-summary", Static).update(
             Content.from_markup("[b]$t[/]  [dim]$n[/]\n$s", t=info.title, n=info.name, s=info.summary)
         )
@@ -104,7 +109,8 @@ class OperationStep(WizardStep):
         panel.update(Content.from_markup("[b]⚠ Destructive:[/] $w", w=warning or ""))
 
     def mark_invalid(self, problems: dict[str, str]) -> None:
-        self.form.mark_invalid(problems)
+        if self.state.operation:
+            self.form.mark_invalid(problems)
 
     def state_changed(self) -> None:
         for form in self.query(OperationForm):

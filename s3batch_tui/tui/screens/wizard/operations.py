@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any, get_args
 
 from s3batch_tui.core.browse import bucket_arn
-from s3batch_tui.core.spec import CannedAcl, ChecksumAlgorithm, StorageClass
+from s3batch_tui.core.spec import S3_ARN_PREFIX, CannedAcl, ChecksumAlgorithm, StorageClass
+from s3batch_tui.core.spec.s3_rules import bucket_name_problem, local_handler_problem, tag_set_problems
 
 PUBLIC_ACLS = {
     "public-read": "readable by anyone on the internet",
@@ -215,6 +216,7 @@ def rule_problems(name: str, values: dict[str, Any]) -> list[tuple[str, str]]:
                 problems.append((field.key, f"{field.side}: tick “{field_label(field)}” to go on"))
             else:
                 problems.append((field.key, f"{field.label}: required"))
+        problems += [(field.key, f"{field.label}: {text}") for text in _s3_rule_problems(field, value)]
     if name == "S3PutObjectCopy" and values.get("MetadataDirective") != "REPLACE":
         fields = {f.key: f for f in info.fields}
         for key in _METADATA_KEYS:
@@ -224,6 +226,21 @@ def rule_problems(name: str, values: dict[str, Any]) -> list[tuple[str, str]]:
     if name == "LambdaInvoke" and values.get("InvocationSchemaVersion") != "2.0" and user_arguments:
         problems.append(("UserArguments", "user arguments need invocation schema 2.0"))
     return problems
+
+
+def _s3_rule_problems(field: FormField, value: Any) -> list[str]:
+    """What S3 or AWS would refuse in a field's value (so every task would fail)."""
+    if field.kind == "tags":
+        return tag_set_problems((k, v) for k, v in value or [] if k or v)
+    if field.kind == "bucket" and isinstance(value, str) and value.strip():
+        arn = bucket_arn(value)
+        if arn.startswith(S3_ARN_PREFIX) and "/" not in arn:  # with a path, the model's message says it
+            problem = bucket_name_problem(arn[len(S3_ARN_PREFIX):])
+            return [problem] if problem else []
+    if field.key == "FunctionArn" and isinstance(value, str) and value.strip().startswith("python:"):
+        problem = local_handler_problem(value.strip())
+        return [problem] if problem else []
+    return []
 
 
 def destructive_warning(name: str, values: dict[str, Any], task_count: int | None) -> str | None:

@@ -11,6 +11,7 @@ from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from s3batch_tui.tui.commands import bindings
 from s3batch_tui.tui.screens.wizard.base import BACK, NEXT, WizardStep, flag
+from s3batch_tui.tui.widgets.tickbox import TickBox
 
 COMMANDS = (NEXT, BACK)
 
@@ -47,7 +48,7 @@ class OptionsStep(WizardStep):
                 yield Label(label, classes="form-label")
                 value = getattr(self.state, name)
                 if kind == "checkbox":
-                    yield Checkbox(text, value, id=f"opt-{name}", compact=True)
+                    yield TickBox(text, value, id=f"opt-{name}", compact=True)
                 elif kind == "select":
                     yield Select(_SCOPES, value=value, allow_blank=False, id=f"opt-{name}", compact=True)
                 else:

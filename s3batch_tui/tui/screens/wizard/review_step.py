@@ -21,6 +21,7 @@ from s3batch_tui.core.pricing import JOB_FEE_USD, PER_MILLION_TASKS_USD, aws_job
 from s3batch_tui.core.s3 import ClientFactory
 from s3batch_tui.core.spec import JobSpec, local_extensions
 from s3batch_tui.tui.commands import Command, bindings
+from s3batch_tui.tui.messages import JobCreated as AppJobCreated
 from s3batch_tui.tui.screens.confirm import ConfirmScreen
 from s3batch_tui.tui.screens.dry_run import DryRunScreen
 from s3batch_tui.tui.screens.wizard.base import BACK, WizardStep, close_wizard
@@ -133,7 +134,7 @@ class ReviewStep(WizardStep):
 
     def _summary(self) -> Content:
         state = self.state
-        info = BY_NAME[state.operation]
+        info = BY_NAME.get(state.operation)
         if state.use_generator:
             source = f"generator over {state.generator.bucket}"
         elif state.manifest:
@@ -142,7 +143,7 @@ class ReviewStep(WizardStep):
             source = "none"
         tasks = format_count(state.task_count) if state.scan_done else "counting…"
         workers, rate = state.workers.strip(), state.rate_limit.strip()
-        rows = [("Operation", f"{info.title} ({info.name})"), ("Manifest", source), ("Tasks", tasks),
+        rows = [("Operation", f"{info.title} ({info.name})" if info else "none chosen"), ("Manifest", source), ("Tasks", tasks),
                 ("Runs with", f"{workers} workers, " + (f"≤ {rate} ops/s" if rate else "no rate limit"))]  # fmt: skip
         lines = [Content.from_markup("[b]Job[/]")]
         lines += [Content.from_markup("[dim]$k[/] $v", k=f"{key:<10}", v=value) for key, value in rows]
@@ -209,15 +210,25 @@ class ReviewStep(WizardStep):
             self.notify(f"Could not create the job: {message.error}", severity="error")
             return
         self.notify(f"Created job {message.job_id[:8]}" + (" and started it" if message.run else ": press r to run it"))
-        self.app.poll_now()
+        self.app.post_message(AppJobCreated(message.job_id))  # the jobs table selects it
         close_wizard(self.app)
 
     def action_save(self) -> None:
         if self.spec is None:
             self.notify("The job is not valid yet: nothing to save.", severity="error")
             return
-        path = self.query_one("#review-save-path", Input).value.strip() or "job.json"
-        self._save(self.spec, Path(path))
+        path = Path(self.query_one("#review-save-path", Input).value.strip() or "job.json")
+        if not path.expanduser().exists():
+            self._save(self.spec, path)
+            return
+        spec = self.spec
+
+        def save_if_confirmed(confirmed: bool | None) -> None:
+            if confirmed:
+                self._save(spec, path)
+
+        question = f"{path} already exists. Replace it with this job file?"
+        self.app.push_screen(ConfirmScreen("Overwrite the file?", question, "Overwrite"), save_if_confirmed)
 
     @work(thread=True, exit_on_error=False, group="review")
     def _save(self, spec: JobSpec, path: Path) -> None:

@@ -14,7 +14,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from s3batch_tui.core.browse import bucket_arn
-from s3batch_tui.core.spec import JobSpec, describe_validation_error
+from s3batch_tui.core.spec import S3_ARN_PREFIX, JobSpec, describe_validation_error
+from s3batch_tui.core.spec.s3_rules import bucket_name_problem, storage_class_problems
 from s3batch_tui.tui.screens.wizard.operations import (
     BY_NAME,
     OPERATIONS,
@@ -23,6 +24,7 @@ from s3batch_tui.tui.screens.wizard.operations import (
     destructive_warning,
     rule_problems,
 )
+from s3batch_tui.tui.screens.wizard.wording import GENERATOR_LABELS, OPTION_LABELS, plain_words
 
 STEPS = ("Manifest", "Operation", "Options", "Review")
 DEFAULT_MIN_TASKS = "1000"
@@ -77,6 +79,17 @@ class GeneratorChoice:
             flt["MatchAnyStorageClass"] = _split(self.storage_classes)
         return flt
 
+    def problems(self) -> list[tuple[str, str]]:
+        """(input, message) for what S3 would refuse: a missing or invalid bucket, unknown storage classes."""
+        bucket = bucket_arn(self.bucket.strip())
+        if not bucket:
+            return [("bucket", "the source bucket is required")]
+        found = []
+        if bucket.startswith(S3_ARN_PREFIX) and (problem := bucket_name_problem(bucket[len(S3_ARN_PREFIX):])):
+            found.append(("bucket", problem))
+        found += [("storage_classes", text) for text in storage_class_problems(_split(self.storage_classes))]
+        return found
+
     def to_dict(self) -> dict[str, Any]:
         """The `ManifestGenerator` in CreateJob shape."""
         generator: dict[str, Any] = {"SourceBucket": bucket_arn(self.bucket), "EnableManifestOutput": False}
@@ -100,7 +113,8 @@ class WizardState:
     scan_errors: list[str] = field(default_factory=list)
     generator: GeneratorChoice = field(default_factory=GeneratorChoice)
     # 2. operation: form values are kept per operation, so switching back keeps them
-    operation: str = "S3PutObjectTagging"
+    operation: str = ""
+    """None chosen at first: a default (say, tags with an empty tag set) would run if the user just pressed on."""
     values: dict[str, dict[str, Any]] = field(default_factory=lambda: {i.name: default_values(i) for i in OPERATIONS})
     # 3. options
     description: str = ""
@@ -119,13 +133,15 @@ class WizardState:
 
     @property
     def operation_values(self) -> dict[str, Any]:
-        """The form values of the chosen operation."""
+        """The form values of the chosen operation ({} while none is chosen)."""
+        if not self.operation:
+            return {}
         return self.values.setdefault(self.operation, default_values(BY_NAME[self.operation]))
 
     def to_job_dict(self) -> dict[str, Any]:
         """The job in AWS CreateJob shape (not validated: see `check`)."""
         job: dict[str, Any] = {
-            "Operation": {self.operation: build_params(self.operation, self.operation_values)},
+            "Operation": {self.operation: build_params(self.operation, self.operation_values)} if self.operation else {},
             "Report": self._report(),
             "Priority": self.priority.strip() or "10",
             "ConfirmationRequired": self.confirmation_required,
@@ -180,9 +196,11 @@ class WizardState:
             for error, line in zip(exc.errors(), lines, strict=False):
                 if not error["loc"] and self.manifest is None and not self.use_generator:
                     continue  # "exactly one of Manifest and ManifestGenerator": said better above
-                problem = _model_problem(error["loc"], line.removeprefix("job: "), self.operation)
-                if (problem.step, problem.field) not in said:  # the wizard's own message says it better
-                    problems.append(problem)
+                if not self.operation and error["loc"][:1] == ("Operation",):
+                    continue  # "choose an operation" says it
+                problem = _model_problem(error, line.removeprefix("job: "), self.operation)
+                if (problem.step, problem.field) not in said and problem not in problems:
+                    problems.append(problem)  # else the wizard's own message says it better
             return None, problems
         return (None if problems else spec), problems
 
@@ -193,8 +211,7 @@ class WizardState:
     def _wizard_problems(self) -> list[Problem]:
         problems = []
         if self.use_generator:
-            if not self.generator.bucket.strip():
-                problems.append(Problem("Manifest", "Generator: the source bucket is required", "bucket"))
+            problems += [Problem("Manifest", f"Generator: {text}", key) for key, text in self.generator.problems()]
         elif self.manifest_error:
             problems.append(Problem("Manifest", self.manifest_error))
         elif self.manifest is None:
@@ -203,8 +220,11 @@ class WizardState:
             count = len(self.scan_errors)
             problems.append(Problem("Manifest", f"The manifest has {count}{'+' if count >= 5 else ''} bad rows: "
                                     "fix the file (the job would fail in Preparing)"))  # fmt: skip
-        rules = rule_problems(self.operation, self.operation_values)
-        problems += [Problem("Operation", text, key) for key, text in rules]
+        if not self.operation:
+            problems.append(Problem("Operation", "Choose an operation in the list (enter opens its form)"))
+        else:
+            rules = rule_problems(self.operation, self.operation_values)
+            problems += [Problem("Operation", text, key) for key, text in rules]
         if self.worker_count() is None:
             problems.append(Problem("Options", "Workers: expected a whole number from 1 to 512", "workers"))
         if self.report_enabled and not self.report_bucket.strip():
@@ -213,22 +233,32 @@ class WizardState:
 
     def destructive_warning(self) -> str | None:
         """What the chosen operation destroys or exposes (None when harmless)."""
+        if not self.operation:
+            return None
         return destructive_warning(self.operation, self.operation_values, self.task_count)
 
 
-_OPTION_FIELDS = {"Description": "description", "Priority": "priority", "Report": "report_bucket",
-                  "LocalOptions": "rate_limit"}  # fmt: skip
+def _model_problem(error: dict[str, Any], text: str, operation: str) -> Problem:
+    """A model validation error as the Problem of the step whose inputs produced it, in plain words.
 
-
-def _model_problem(loc: tuple, text: str, operation: str) -> Problem:
-    """A model validation error as the Problem of the step whose inputs produced it."""
-    top = loc[0] if loc else ""
+    `text` (the error with its field path) is the fallback when no label of the wizard names the field.
+    """
+    loc = tuple(error["loc"])
+    names = [str(part) for part in loc if not isinstance(part, int)]
+    top = names[0] if names else ""
     if top == "Operation":
-        path = [str(part) for part in loc[2:] if not isinstance(part, int)]
-        fields = [f.key for f in BY_NAME[operation].fields if tuple(path[: len(f.path)]) == f.path]
-        return Problem("Operation", text.removeprefix(f"Operation.{operation}."), fields[0] if fields else "")
+        path = names[2:]
+        fields = [f for f in BY_NAME[operation].fields if tuple(path[: len(f.path)]) == f.path]
+        if fields:
+            return Problem("Operation", f"{fields[0].label}: {plain_words(error)}", fields[0].key)
+        return Problem("Operation", text.removeprefix(f"Operation.{operation}."))
+    if top == "ManifestGenerator":
+        known = [GENERATOR_LABELS[name] for name in names if name in GENERATOR_LABELS]
+        if known:
+            return Problem("Manifest", f"Generator: {known[-1][1]}: {plain_words(error)}", known[-1][0])
     if top in ("Manifest", "ManifestGenerator", ""):
         return Problem("Manifest", text)
-    if top == "LocalOptions" and "FailureThreshold" in loc:
-        return Problem("Options", text, "failure_max_percent" if "MaxFailedPercent" in loc else "failure_min_tasks")
-    return Problem("Options", text, _OPTION_FIELDS.get(top, ""))
+    known = [OPTION_LABELS[name] for name in names if name in OPTION_LABELS]
+    if known:
+        return Problem("Options", f"{known[-1][1]}: {plain_words(error)}", known[-1][0])
+    return Problem("Options", text)

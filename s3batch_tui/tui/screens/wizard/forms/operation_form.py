@@ -14,6 +14,7 @@ from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from s3batch_tui.tui.screens.wizard.forms.tags import TagSetEditor
 from s3batch_tui.tui.screens.wizard.operations import FormField, OperationInfo, field_label
+from s3batch_tui.tui.widgets.tickbox import TickBox
 
 
 def field_id(field: FormField) -> str:
@@ -58,7 +59,7 @@ class OperationForm(VerticalScroll, can_focus=False):
         input_id = "input-" + field_id(field)
         self._by_input[input_id] = field
         if field.kind == "checkbox":
-            return Checkbox(field_label(field, self.task_count), bool(value), id=input_id, compact=True)
+            return TickBox(field_label(field, self.task_count), bool(value), id=input_id, compact=True)
         if field.kind == "select":
             options = [(choice, choice) for choice in field.choices]
             return Select(options, value=value if value in field.choices else Select.NULL, id=input_id, compact=True,
