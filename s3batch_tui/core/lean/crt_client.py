@@ -64,7 +64,25 @@ class CrtSender:
         request.headers.add("content-length", str(len(body)))
         if body:
             request.body_stream = BytesIO(body)
-        connection = self._connection(target, url)
+        connection, reused = self._connection(target, url)
+        try:
+            return self._exchange(connection, request, target)
+        except Exception as exc:
+            if not reused:
+                raise ConnectionClosedError(endpoint_url=url, error=exc) from exc
+        # A kept-alive connection the server had already closed (urllib3 checks for that
+        # before reuse): the request goes once more on a fresh one (it is idempotent).
+        if body:
+            request.body_stream = BytesIO(body)
+        connection, _ = self._connection(target, url)
+        try:
+            return self._exchange(connection, request, target)
+        except Exception as exc:
+            raise ConnectionClosedError(endpoint_url=url, error=exc) from exc
+
+    def _exchange(self, connection: http.HttpClientConnection, request: http.HttpRequest,
+                  target: BucketTarget) -> Answer:  # fmt: skip
+        """One request and its whole answer; the connection is dropped when it cannot be reused."""
         answer = Answer(0, {}, b"")
         chunks: list[bytes] = []
 
@@ -79,19 +97,25 @@ class CrtSender:
             stream = connection.request(request, on_response, on_body)
             stream.activate()
             stream.completion_future.result(RESPONSE_TIMEOUT_S)
-        except Exception as exc:
-            self._local.__dict__.pop(_key(target), None)
-            connection.close()
-            raise ConnectionClosedError(endpoint_url=url, error=exc) from exc
+        except Exception:
+            self._drop(target, connection)
+            raise
+        if answer.headers.get("connection", "").lower() == "close":
+            self._drop(target, connection)
         answer.body = b"".join(chunks)
         return answer
 
-    def _connection(self, target: BucketTarget, url: str) -> http.HttpClientConnection:
+    def _drop(self, target: BucketTarget, connection: http.HttpClientConnection) -> None:
+        self._local.__dict__.pop(_key(target), None)
+        connection.close()
+
+    def _connection(self, target: BucketTarget, url: str) -> tuple[http.HttpClientConnection, bool]:
+        """This thread's open connection to the target (reused: True), or a new one."""
         connections = self._local.__dict__
         key = _key(target)
         connection = connections.get(key)
         if connection is not None and connection.is_open():
-            return connection
+            return connection, True
         tls = None
         if target.scheme == "https":
             tls = self._tls.new_connection_options()
@@ -103,7 +127,7 @@ class CrtSender:
         except Exception as exc:
             raise EndpointConnectionError(endpoint_url=url, error=exc) from exc
         connections[key] = connection
-        return connection
+        return connection, False
 
 
 def _key(target: BucketTarget) -> str:
