@@ -8,6 +8,8 @@ Connection failures raise botocore's exceptions, so retries classify them as for
 from __future__ import annotations
 
 import threading
+import time
+from datetime import UTC, datetime
 from io import BytesIO
 from dataclasses import dataclass
 from typing import Any
@@ -41,23 +43,36 @@ class CrtSender:
         self._tls = io.ClientTlsContext(_tls_options(ca_bundle))
         self._socket = io.SocketOptions()
         self._socket.connect_timeout_ms = CONNECT_TIMEOUT_MS
-        self._provider = auth.AwsCredentialsProvider.new_delegate(self._frozen)
+        self._signing: tuple[Any, int, dict[str, auth.AwsSigningConfig]] | None = None
 
-    def _frozen(self) -> auth.AwsCredentials:
+    def _config(self, body_sha256: str) -> auth.AwsSigningConfig:
+        """The signing config for now (X-Amz-Date has whole seconds) and the current credentials.
+
+        botocore freezes (and when due, refreshes) the credentials; a config is made again
+        only when the second or the credentials changed, so signing never calls into Python.
+        """
         frozen = self._credentials.get_frozen_credentials()
-        return auth.AwsCredentials(frozen.access_key, frozen.secret_key, frozen.token)
+        second = int(time.time())
+        signing = self._signing
+        if signing is None or signing[0] != frozen or signing[1] != second:
+            signing = self._signing = (frozen, second, {})
+        config = signing[2].get(body_sha256)
+        if config is None:
+            provider = auth.AwsCredentialsProvider.new_static(frozen.access_key, frozen.secret_key, frozen.token)
+            config = signing[2][body_sha256] = auth.AwsSigningConfig(
+                credentials_provider=provider, region=self._region, service="s3",
+                date=datetime.fromtimestamp(second, UTC), use_double_uri_encode=False,
+                should_normalize_uri_path=False, signed_body_value=body_sha256,
+                signed_body_header_type=auth.AwsSignedBodyHeaderType.X_AMZ_CONTENT_SHA_256,
+            )  # fmt: skip
+        return config
 
     def send(self, method: str, target: BucketTarget, path: str, headers: list[tuple[str, str]], body: bytes,
              body_sha256: str) -> Answer:  # fmt: skip
         """Sign and send one request; raise botocore's connection errors when no answer came."""
         url = f"{target.scheme}://{target.host_header}{path}"
         request = http.HttpRequest(method, path, http.HttpHeaders([("host", target.host_header), *headers]))
-        config = auth.AwsSigningConfig(
-            credentials_provider=self._provider, region=self._region, service="s3",
-            use_double_uri_encode=False, should_normalize_uri_path=False, signed_body_value=body_sha256,
-            signed_body_header_type=auth.AwsSignedBodyHeaderType.X_AMZ_CONTENT_SHA_256,
-        )  # fmt: skip
-        auth.aws_sign_request(request, config).result()
+        auth.aws_sign_request(request, self._config(body_sha256)).result()
         # botocore signs before these exist (user-agent is on its unsigned list): add them after.
         request.headers.add("user-agent", self._user_agent)
         request.headers.add("accept-encoding", "identity")
