@@ -180,3 +180,26 @@ def test_request_path_label():
     assert request_path("S3PutObjectTagging", LocalOptions()) == LEAN
     assert request_path("S3PutObjectTagging", LocalOptions(request_path="boto3")) == "boto3 (RequestPath is boto3)"
     assert request_path("S3PutObjectCopy", LocalOptions()) == "boto3"
+
+
+def test_run_reports_and_job_show_name_the_path(server_env, capsys, make_job, s3, bucket):
+    """End to end: `run` on the lean path and on boto3 gives the same report rows; `job show` says which ran."""
+    import json
+
+    from s3batch_tui.cli import main
+    from s3batch_tui.core.report import open_report
+
+    rows, codes = {}, {}
+    for path in PATHS:
+        job_path, _ = make_job(6, missing=("gone ü+%.txt",), name=f"job-{path}",
+                               LocalOptions={"RequestPath": path})  # fmt: skip
+        codes[path] = main(["run", str(job_path)])  # 1: some task failed (the missing key)
+        job_id = capsys.readouterr().out.splitlines()[0]
+        assert main(["job", "show", job_id, "--json"]) == 0
+        job = json.loads(capsys.readouterr().out)["Job"]
+        assert job["Local"]["RequestPath"] == request_path("S3PutObjectTagging", LocalOptions(request_path=path))
+        assert main(["job", "show", job_id]) == 0
+        assert f"Request path: {job['Local']['RequestPath']}" in capsys.readouterr().out
+        rows[path] = sorted(map(repr, open_report(job["Local"]["ReportLocation"]).rows()))
+    assert rows["auto"] == rows["boto3"] and codes["auto"] == codes["boto3"] == 1
+    assert any("NoSuchKey" in str(row) for row in rows["auto"])
