@@ -79,21 +79,18 @@ class CrtSender:
         request.headers.add("content-length", str(len(body)))
         if body:
             request.body_stream = BytesIO(body)
-        connection, reused = self._connection(target, url)
-        try:
-            return self._exchange(connection, request, target)
-        except Exception as exc:
-            if not reused:
-                raise ConnectionClosedError(endpoint_url=url, error=exc) from exc
         # A kept-alive connection the server had already closed (urllib3 checks for that
-        # before reuse): the request goes once more on a fresh one (it is idempotent).
-        if body:
-            request.body_stream = BytesIO(body)
-        connection, _ = self._connection(target, url)
-        try:
-            return self._exchange(connection, request, target)
-        except Exception as exc:
-            raise ConnectionClosedError(endpoint_url=url, error=exc) from exc
+        # before reuse) gets the request once more on a fresh one (it is idempotent).
+        for retry in (False, True):
+            connection, reused = self._connection(target, url)
+            try:
+                return self._exchange(connection, request, target)
+            except Exception as exc:
+                if retry or not reused:
+                    raise ConnectionClosedError(endpoint_url=url, error=exc) from exc
+            if body:
+                request.body_stream = BytesIO(body)
+        raise AssertionError("unreachable")
 
     def _exchange(self, connection: http.HttpClientConnection, request: http.HttpRequest,
                   target: BucketTarget) -> Answer:  # fmt: skip
