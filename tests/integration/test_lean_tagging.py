@@ -31,12 +31,14 @@ def _operation(member: str, tags=TAGS) -> JobOperation:
     return JobOperation.model_validate({member: params})
 
 
-def _built(server, member, path, secret=None, endpoint=None, tags=TAGS):
+def _built(server, member, path, secret=None, endpoint=None, tags=TAGS, token=None):
     """The runnable operation as the engine builds it, for request path `path`."""
     env = {"AWS_ACCESS_KEY_ID": server.access_key, "AWS_SECRET_ACCESS_KEY": secret or server.secret_key}
     with pytest.MonkeyPatch.context() as mp:
         for name, value in env.items():
             mp.setenv(name, value)
+        if token:
+            mp.setenv("AWS_SESSION_TOKEN", token)
         factory = ClientFactory(AwsSettings(endpoint_url=endpoint or server.endpoint_url, region=server.region), 8)
         context = OperationContext(factory.client("s3"), "job", factory.client,
                                    options=LocalOptions(request_path=path))  # fmt: skip
@@ -161,18 +163,20 @@ def _signed(headers) -> list[str]:
 
 
 @pytest.mark.parametrize("member", ["S3PutObjectTagging", "S3DeleteObjectTagging"])
-def test_request_bytes_equal_boto3s(seaweed, member):
+@pytest.mark.parametrize("token", [None, "session/token+="])
+def test_request_bytes_equal_boto3s(seaweed, member, token):
     with serve(_Capture, seen=[]) as (url, handler):
         for path in PATHS:
-            operation = _built(seaweed, member, path, endpoint=url)
+            operation = _built(seaweed, member, path, endpoint=url, token=token)
             outcome, _ = RetryPolicy(1).execute(operation, _entry("b", "a b/+%/é//x~", "v1+/="))
             assert outcome.succeeded
         (lean, boto) = handler.seen
     assert lean[:2] == boto[:2]  # method, path and query
     assert lean[3] == boto[3]  # body, byte for byte
     assert _signed(lean[2]) == _signed(boto[2])
+    assert lean[2].get("x-amz-security-token") == token
     for name in ("x-amz-checksum-crc32", "x-amz-sdk-checksum-algorithm", "x-amz-content-sha256", "Content-Length",
-                 "Accept-Encoding", "Host"):  # fmt: skip (User-Agent: botocore's feature flags vary per call)
+                 "Accept-Encoding", "Host", "x-amz-security-token"):  # fmt: skip (User-Agent: botocore's feature flags vary per call)
         assert lean[2].get(name) == boto[2].get(name), name
 
 
