@@ -2,7 +2,9 @@
 
 One local SeaweedFS, N small objects, one CSV manifest. Each round runs both peers as
 fresh processes with the same worker count (alternating who goes first) and times them
-from process start to exit. Prints both rates and their ratio (median of the rounds).
+from process start to exit. Prints both rates and their ratio (median of the rounds),
+and each peer's client CPU per request (the child process's user + system time / N).
+s3batch-tui takes the lean awscrt path for tagging (RequestPath "auto", the default).
 
     python bench/bench_tagging.py [--objects 5000] [--workers 16] [--rounds 3]
 """
@@ -11,6 +13,8 @@ from __future__ import annotations
 
 import json
 import os
+import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -70,10 +74,21 @@ def job_file(manifest: Path, workdir: Path, round_no: int) -> Path:
     return path
 
 
-def timed(command: list[str], env: dict[str, str]) -> float:
+CPU: dict[str, list[float]] = {}
+"""Client CPU seconds (user + system) of each peer's process, per round."""
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(command: list[str], env: dict[str, str], label: str) -> float:
+    cpu = _children_cpu()
     start = time.perf_counter()
     result = subprocess.run(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     elapsed = time.perf_counter() - start
+    CPU.setdefault(label, []).append(_children_cpu() - cpu)
     if result.returncode != 0:
         sys.exit(f"{command[:4]} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
     return elapsed
@@ -86,11 +101,14 @@ def main() -> None:
         env = os.environ | server.env() | {"S3BATCH_TUI_HOME": str(workdir / "home")}
         our_command = [sys.executable, "-m", "s3batch_tui", "run", "--workers", str(args.workers)]
         compare(
-            ("s3batch-tui run", lambda n: timed([*our_command, str(job_file(manifest, workdir, n))], env)),
+            ("s3batch-tui run", lambda n: timed([*our_command, str(job_file(manifest, workdir, n))], env, "ours")),
             ("bare boto3 pool", lambda n: timed([sys.executable, "-c", BARE_POOL, str(manifest),
-                                                 str(args.workers), str(n)], env)),
-            args.rounds, args.objects, f"{args.workers} workers, process start to exit",
+                                                 str(args.workers), str(n)], env, "peer")),
+            args.rounds, args.objects, f"{args.workers} workers, process start to exit", target=4.0,
         )  # fmt: skip
+        for label, seconds in CPU.items():
+            per_request = statistics.median(seconds) / args.objects * 1000
+            print(f"  client CPU per request, {label}: {per_request:.3f} ms (median; includes start-up)")
 
 if __name__ == "__main__":
     main()

@@ -71,6 +71,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         f"Job {record.id}",
         f"  Description: {record.description or ''}",
         f"  Operation:   {record.operation}",
+        f"  Request path: {job['Local']['RequestPath']}",
         f"  Status:      {record.status}" + (f" ({record.status_reason})" if record.status_reason else ""),
         f"  Priority:    {record.priority}",
         f"  Tasks:       {total} total, {record.succeeded} succeeded, {record.failed} failed",

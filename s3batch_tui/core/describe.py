@@ -10,6 +10,7 @@ import os
 from datetime import UTC, datetime
 from typing import Any
 
+from s3batch_tui.core.lean.choice import request_path
 from s3batch_tui.core.spec import S3_ARN_PREFIX, is_local_uri
 from s3batch_tui.core.spec.model_check import s3control_model
 from s3batch_tui.core.status import JobStatus
@@ -111,6 +112,7 @@ def describe_job(
         "SkippedManifestRows": record.skipped_rows,
         "LocalOptions": spec.get("LocalOptions"),
         "StatusUpdateReason": record.status_reason if cap(record.status_reason) != record.status_reason else None,
+        "RequestPath": request_path(record.operation, record.spec.options),
         "Runtime": record.runtime,  # while a runner has it: EffectiveRate, RateCeiling, RateCuts, Outages
     }
     if store is not None:

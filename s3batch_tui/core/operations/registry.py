@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from s3batch_tui.core.errors import InputError
+from s3batch_tui.core.lean.choice import build_lean
 from s3batch_tui.core.operations.acl import PutObjectAclOperation
 from s3batch_tui.core.operations.base import Operation, OperationContext, is_batch
 from s3batch_tui.core.operations.checksum import ComputeObjectChecksumOperation
@@ -53,7 +54,7 @@ def build_operation(operation: JobOperation, context: OperationContext) -> Opera
     cls = OPERATIONS.get(operation.name)
     if cls is None:
         raise InputError("not supported locally yet", where, code="UnsupportedOperation")
-    built = cls(operation.params, context)
+    built = build_lean(operation, context) or cls(operation.params, context)
     if is_batch(built) or operation.name in UNGUARDED:
         return built
     return VersionCheckedOperation(built, VersionGuard(context.s3))

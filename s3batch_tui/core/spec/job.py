@@ -84,6 +84,9 @@ class LocalOptions(AwsModel):
     """How long the endpoint may stay unreachable before the job pauses (resume with `job run`)."""
     outage_probe_seconds: float = Field(default=1.0, gt=0, le=60)
     """Wait before the first probe of an unreachable endpoint; each next wait doubles (up to 30x)."""
+    request_path: Literal["auto", "boto3"] = "auto"
+    """"auto": the lean awscrt path for the operations it covers (tagging), boto3 for the rest;
+    "boto3": boto3 for everything."""
 
 
 class JobSpec(AwsModel):

@@ -1,0 +1,75 @@
+"""Client CPU per request of the tagging request paths alone: lean (awscrt) vs boto3.
+
+Same process, same SeaweedFS, same objects; the built operations (as the engine builds
+them) run on a thread pool, interleaved rounds. CPU = this process's user + system time
+(the server is another process), divided by the requests sent.
+
+    python bench/bench_lean_cpu.py [--objects 3000] [--workers 16] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from s3batch_tui.core.manifest.entry import ManifestEntry  # noqa: E402
+from s3batch_tui.core.operations.base import OperationContext  # noqa: E402
+from s3batch_tui.core.operations.registry import build_operation  # noqa: E402
+from s3batch_tui.core.s3 import AwsSettings, ClientFactory  # noqa: E402
+from s3batch_tui.core.spec import JobOperation, LocalOptions  # noqa: E402
+from s3batch_tui.servers import start_seaweedfs  # noqa: E402
+from side_by_side import bench_args  # noqa: E402
+
+from bench_tagging import BUCKET, seed  # noqa: E402
+
+
+def build(server, path: str, workers: int, round_no: int):
+    factory = ClientFactory(AwsSettings(endpoint_url=server.endpoint_url, region=server.region), workers)
+    operation = JobOperation.model_validate({"S3PutObjectTagging": {"TagSet": [{"Key": "round", "Value": str(round_no)}]}})
+    return build_operation(operation, OperationContext(factory.client("s3"), "bench", options=LocalOptions(request_path=path)))
+
+
+def run(operation, entries, workers: int) -> tuple[float, float]:
+    """(seconds, CPU seconds) to run every entry."""
+    cpu, start = time.process_time(), time.perf_counter()
+    with ThreadPoolExecutor(workers) as pool:
+        outcomes = list(pool.map(operation.run, entries))
+    failed = [o for o in outcomes if not o.succeeded]
+    if failed:
+        sys.exit(f"{len(failed)} failed, e.g. {failed[0]}")
+    return time.perf_counter() - start, time.process_time() - cpu
+
+
+def main() -> None:
+    args, workdir = bench_args(__doc__.splitlines()[0], "s3batch-lean-")
+    with start_seaweedfs(workdir / "weed") as server:
+        import os
+
+        os.environ.update(server.env())
+        manifest = seed(server.client(), args.objects, workdir)
+        import urllib.parse
+
+        entries = [ManifestEntry(i, BUCKET, urllib.parse.unquote_plus(line.split(",")[1].strip()), None, line)
+                   for i, line in enumerate(manifest.read_text().splitlines())]  # fmt: skip
+        results: dict[str, list[tuple[float, float]]] = {"auto": [], "boto3": []}
+        for round_no in range(args.rounds):
+            for path in (("auto", "boto3") if round_no % 2 == 0 else ("boto3", "auto")):
+                results[path].append(run(build(server, path, args.workers, round_no), entries, args.workers))
+            print(f"round {round_no + 1}: " + ", ".join(
+                f"{p} {r[-1][0]:.2f} s, {r[-1][1]:.2f} s CPU" for p, r in results.items()), flush=True)  # fmt: skip
+        n = args.objects
+        print(f"\n{n} PutObjectTagging requests, {args.workers} threads, median of {args.rounds} rounds")
+        for path, label in (("auto", "lean (awscrt)"), ("boto3", "boto3")):
+            seconds = statistics.median(r[0] for r in results[path])
+            cpu = statistics.median(r[1] for r in results[path])
+            print(f"  {label:14}: {n / seconds:7.0f} req/s, client CPU {cpu / n * 1000:.3f} ms/request")
+
+
+if __name__ == "__main__":
+    main()
