@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import http.client
+import importlib
 import ssl
 import subprocess
 import sys
 
 import botocore.auth
+import botocore.compat
 import pytest
 from botocore.auth import S3SigV4Auth
 from botocore.awsrequest import AWSRequest
@@ -97,13 +99,22 @@ def test_unknown_key_and_wrong_account_change_nothing(served, control, suspended
     assert snapshot(control, suspended_job) == before
 
 
+def skew_client_clock(monkeypatch, minutes: int) -> None:
+    """Make botocore sign as if its clock were `minutes` behind: in its Python signer and, when
+    awscrt is installed (botocore then signs with the CRT), in the CRT one."""
+    real_now = botocore.compat.get_current_datetime
+    behind = lambda **kwargs: real_now(**kwargs) - dt.timedelta(minutes=minutes)  # noqa: E731
+    monkeypatch.setattr(botocore.auth, "get_current_datetime", behind)
+    if botocore.compat.HAS_CRT:
+        monkeypatch.setattr(importlib.import_module("botocore.crt.auth"), "get_current_datetime", behind)
+
+
 def test_skewed_clock_is_refused(served, control, suspended_job, job_request, monkeypatch):
     before = snapshot(control, suspended_job)
     request = job_request(1)
-    real_now = botocore.auth.get_current_datetime
-    monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda: real_now() - dt.timedelta(minutes=16))
+    skew_client_clock(monkeypatch, minutes=16)
     assert attempt_every_change(served.client(), suspended_job, request) == {(403, "RequestTimeTooSkewed")}
-    monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda: real_now() - dt.timedelta(minutes=14))
+    skew_client_clock(monkeypatch, minutes=14)
     served.client().update_job_priority(AccountId=ACCOUNT, JobId=suspended_job, Priority=11)  # within 15 min: fine
     monkeypatch.undo()
     assert snapshot(control, suspended_job)[1] == 11 and before[1] == 10

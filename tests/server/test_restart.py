@@ -1,6 +1,7 @@
 """The server stopped mid-job: killed (SIGKILL) or asked to stop (SIGTERM); the job resumes.
 
-One worker thread keeps the 400-task job slow enough to be stopped in the middle.
+One worker thread, and a proxy adding 10 ms to every S3 request, keep the 400-task job
+slow enough to be stopped in the middle (the request path alone would finish it first).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import pytest
 from s3batch_tui.core.report import open_report
 from s3batch_tui.core.store import Store
 from s3batch_tui.serve_process import start_serve, write_credentials
+from tests.integration.fault_proxy import FaultProxy
 from tests.server.test_api import wait_status
 
 pytestmark = [pytest.mark.xdist_group("serve"), pytest.mark.slow]
@@ -28,19 +30,33 @@ def wait_succeeded(store: Store, job_id: str, at_least: int, timeout: float = 60
         time.sleep(0.02)
 
 
+class SlowedS3:
+    """SeaweedFS as the server sees it: through a proxy that adds latency to each request."""
+
+    def __init__(self, seaweed, proxy: FaultProxy) -> None:
+        self.seaweed = seaweed
+        self.proxy = proxy
+
+    def env(self) -> dict[str, str]:
+        return self.seaweed.env() | {"AWS_ENDPOINT_URL": self.proxy.url}
+
+
 @pytest.fixture
 def one_worker_server(tmp_path, seaweed):
     """Start (and restart) a one-worker server on one data dir; every process is stopped at the end."""
     started = []
     credentials = write_credentials(tmp_path / "credentials")
+    proxy = FaultProxy(seaweed.endpoint_url, max_lifetime=600)
+    proxy.latency(0.01)
 
     def start():
-        started.append(start_serve(tmp_path / "data", seaweed, credentials, workers=1))
+        started.append(start_serve(tmp_path / "data", SlowedS3(seaweed, proxy), credentials, workers=1))
         return started[-1]
 
     yield start
     for server in started:
         server.stop()
+    proxy.stop()
 
 
 def test_sigkill_twice_then_the_job_resumes_and_reports_each_entry_once(one_worker_server, job_request):
