@@ -198,3 +198,16 @@ def test_a_job_left_suspended_past_the_timeout_fails_when_the_api_reads_it(serve
     assert [r["FailureCode"] for r in job["FailureReasons"]] == ["SuspendedTimeout"]
     listed = control.list_jobs(AccountId=ACCOUNT, JobStatuses=["Failed"], MaxResults=1000)["Jobs"]
     assert job_id in {j["JobId"] for j in listed}
+
+
+def test_status_update_reason_is_kept_on_the_job(served, control, job_request, tmp_path):
+    job_file = tmp_path / "job.json"
+    job_file.write_text(json.dumps(job_request(1)), encoding="utf-8")
+    created = subprocess.run([sys.executable, "-m", "s3batch_tui", "--data-dir", str(served.data_dir), "job", "create",
+                              str(job_file)], capture_output=True, text=True, timeout=60, check=True)  # fmt: skip
+    job_id = created.stdout.strip()  # stored by the CLI, so no runner holds it: the API cancels it at once
+    answer = control.update_job_status(AccountId=ACCOUNT, JobId=job_id, RequestedJobStatus="Cancelled",
+                                       StatusUpdateReason="no longer needed")  # fmt: skip
+    assert (answer["Status"], answer["StatusUpdateReason"]) == ("Cancelled", "no longer needed")
+    job = control.describe_job(AccountId=ACCOUNT, JobId=job_id)["Job"]
+    assert (job["Status"], job["StatusUpdateReason"]) == ("Cancelled", "no longer needed")

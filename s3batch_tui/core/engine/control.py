@@ -23,8 +23,12 @@ class ControlResult(Enum):
     NEEDS_RUNNER = "needs_runner"  # someone must run the job to finish it (write its report)
 
 
-def request_control(store: Store, job_id: str, action: str) -> ControlResult:
-    """Ask for `action` on a job; raises JobStateError when its status does not allow it."""
+def request_control(store: Store, job_id: str, action: str, reason: str | None = None) -> ControlResult:
+    """Ask for `action` on a job; raises JobStateError when its status does not allow it.
+
+    `reason` (UpdateJobStatus' StatusUpdateReason) becomes the job's status reason at once;
+    the runner's own reason replaces it at the job's next change of status.
+    """
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}; expected one of {', '.join(ACTIONS)}")
     store.reap_orphans()
@@ -43,16 +47,16 @@ def request_control(store: Store, job_id: str, action: str) -> ControlResult:
     if status not in allowed:
         raise JobStateError(f"job {job_id} is {status}; it cannot be asked to {action}")
     if store.lease_is_live(record):
-        store.set_request(job_id, action)
+        store.set_request(job_id, action, reason)
         return ControlResult.REQUESTED
     if action == "cancel" and record.succeeded + record.failed > 0:
-        store.set_request(job_id, "cancel")
+        store.set_request(job_id, "cancel", reason)
         return ControlResult.NEEDS_RUNNER
     target = {"pause": S.PAUSED, "resume": S.READY, "cancel": S.CANCELLED, "confirm": S.READY}[action]
-    reason = {"pause": "paused by the user", "cancel": "cancelled by the user"}.get(action)
+    reason = reason or {"pause": "paused by the user", "cancel": "cancelled by the user"}.get(action)
     try:
         store.set_status(job_id, target, reason, clear_request=True, unless_running=True)
     except LeaseHeld:  # a runner took the job since we looked: it acts on the request
-        store.set_request(job_id, action)
+        store.set_request(job_id, action, reason)
         return ControlResult.REQUESTED
     return ControlResult.DONE

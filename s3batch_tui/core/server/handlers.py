@@ -103,7 +103,7 @@ class JobHandlers:
             raise ApiError("BadRequestException", "RequestedJobStatus is required")
         action = {"Ready": "confirm", "Cancelled": "cancel"}[requested]
         try:
-            result = request_control(self.store, job_id, action)
+            result = request_control(self.store, job_id, action, params.get("StatusUpdateReason"))
         except JobStateError as exc:
             raise ApiError("JobStatusException", str(exc)) from None
         if result == ControlResult.NEEDS_RUNNER or (result == ControlResult.DONE and action == "confirm"):

@@ -223,11 +223,17 @@ class Store:
                 spec["Tags"] = tags
             db.execute("UPDATE jobs SET spec = ?, updated_at = ? WHERE id = ?", (json.dumps(spec), self.clock(), job_id))
 
-    def set_request(self, job_id: str, action: str | None) -> None:
-        """Leave a control request (pause, resume, cancel, confirm) for the job's runner."""
+    def set_request(self, job_id: str, action: str | None, reason: str | None = None) -> None:
+        """Leave a control request (pause, resume, cancel, confirm) for the job's runner.
+
+        `reason` (the user's, e.g. UpdateJobStatus' StatusUpdateReason) is shown as the
+        job's status reason until its runner changes the status.
+        """
         with self._write() as db:
             self._column(db, job_id, "id")
             db.execute("UPDATE jobs SET requested = ?, updated_at = ? WHERE id = ?", (action, self.clock(), job_id))
+            if reason is not None:
+                db.execute("UPDATE jobs SET status_reason = ? WHERE id = ?", (reason, job_id))
 
     def save_prepared(self, job_id: str, total_tasks: int, identity: dict[str, Any], skipped_rows: int) -> None:
         """Record what Preparing found: the task count and the manifest's identity."""
