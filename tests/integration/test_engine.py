@@ -87,7 +87,8 @@ def test_pause_resume_and_cancel_in_process_report_each_task_once(server_env, tm
     keys = [f"c/{i:03d}" for i in range(200)]
     seed_objects(s3, bucket, keys)
     manifest = write_manifest(tmp_path / "m.csv", bucket, keys + ["c/missing"])
-    document = job_document(manifest, tmp_path / "reports", LocalOptions={"MaxOperationsPerSecond": 100})
+    # Slow enough that the cancel lands mid-run: a resume may spend a one-second burst at once.
+    document = job_document(manifest, tmp_path / "reports", LocalOptions={"MaxOperationsPerSecond": 40})
     engine = make_engine(tmp_path)
     events: list = []
     engine.add_listener(events.append)
