@@ -71,3 +71,22 @@ def path_to(old: JobStatus, new: JobStatus) -> list[JobStatus]:
     if via is not None and can_transition(old, via) and can_transition(via, new):
         return [via, new]
     return []
+
+
+_FINISHING = {S.COMPLETING: S.COMPLETE, S.CANCELLING: S.CANCELLED, S.FAILING: S.FAILED}
+
+
+def unfinished_ending(status: JobStatus, history: list[JobStatus]) -> JobStatus | None:
+    """The terminal status a paused job was reaching when its finish stopped (report or runner).
+
+    `history` (oldest first) then ends `Completing|Cancelling|Failing → Paused`, maybe
+    followed by `Ready` (a resume while no runner held it).
+    """
+    if status not in (S.PAUSED, S.READY):
+        return None
+    history = list(history)
+    while history and history[-1] == S.READY:
+        history.pop()
+    if len(history) < 2 or history[-1] != S.PAUSED:
+        return None
+    return _FINISHING.get(history[-2])

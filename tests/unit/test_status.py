@@ -126,3 +126,13 @@ def test_every_non_terminal_status_can_end_cancelled(status):
 def test_a_job_whose_runner_died_can_show_as_paused(status):
     # The store's reaper moves every runner-owned status to Paused.
     assert can_transition(status, S.PAUSED)
+
+
+def test_unfinished_ending_is_read_from_a_history_stopped_while_finishing():
+    from s3batch_tui.core.status import unfinished_ending
+
+    s = JobStatus
+    assert unfinished_ending(s.PAUSED, [s.ACTIVE, s.COMPLETING, s.PAUSED]) == s.COMPLETE
+    assert unfinished_ending(s.READY, [s.CANCELLING, s.PAUSED, s.READY]) == s.CANCELLED
+    assert unfinished_ending(s.PAUSED, [s.ACTIVE, s.PAUSING, s.PAUSED]) is None
+    assert unfinished_ending(s.ACTIVE, [s.FAILING, s.PAUSED]) is None

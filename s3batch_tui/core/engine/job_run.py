@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from s3batch_tui.core.engine.feed import Feed
 from s3batch_tui.core.engine.health import EndpointHealth
+from s3batch_tui.core.engine.job_manifest import JobManifest
 from s3batch_tui.core.engine.retry import RetryPolicy, outcome_from_exception
 from s3batch_tui.core.engine.retrying import TransientError
 from s3batch_tui.core.engine.tally import Tally
@@ -23,15 +24,12 @@ from s3batch_tui.core.errors import InputError
 from s3batch_tui.core.expiry import EXPIRE_REQUEST, expiry_reason
 from s3batch_tui.core.expiry import FAILURE_CODE as EXPIRY_CODE
 from s3batch_tui.core.manifest.entry import ManifestEntry
-from s3batch_tui.core.manifest.generator import generate_manifest
-from s3batch_tui.core.manifest.open import open_manifest
 from s3batch_tui.core.manifest.scan import ScanStopped
-from s3batch_tui.core.manifest.unchanged import verify_unchanged
 from s3batch_tui.core.operations.base import OperationContext, is_batch
 from s3batch_tui.core.operations.registry import build_operation
 from s3batch_tui.core.report import ReportStaging, write_report
-from s3batch_tui.core.spec import Manifest
 from s3batch_tui.core.status import JobStatus as S
+from s3batch_tui.core.status import unfinished_ending
 
 if TYPE_CHECKING:
     from s3batch_tui.core.engine.engine import Engine
@@ -40,7 +38,6 @@ log = logging.getLogger(__name__)
 
 CONTROL_POLL_SECONDS = 0.25
 REPORT_NOT_WRITTEN = "report not written"
-_FINISHING = {S.COMPLETING: S.COMPLETE, S.CANCELLING: S.CANCELLED, S.FAILING: S.FAILED}
 
 
 class StopRun(Exception):
@@ -73,6 +70,7 @@ class JobRun:
         # still needs its report written.
         self.health = EndpointHealth(self.spec.options, lambda: engine.clients.client("s3"),
                                      lambda: self.shutdown_reason is not None)  # fmt: skip
+        self.manifest = JobManifest(self.spec, engine.settings.job_dir(job_id), job_id, self.health.s3)
         self.feed: Feed | None = None
         self.thread = threading.Thread(target=self._main, name=f"job-{job_id[:8]}", daemon=True)
 
@@ -114,7 +112,7 @@ class JobRun:
         request = self._take_request()  # a request left while no runner held the job
         if status == S.CANCELLING or request == "cancel":
             return self._finish(S.CANCELLED)
-        unfinished = self._unfinished_ending(status)
+        unfinished = unfinished_ending(status, [entry[0] for entry in self.store.history(self.job_id)])
         if unfinished is not None:
             return self._finish(unfinished, self.store.get(self.job_id).failure_reasons or None)
         if status == S.SUSPENDED and request == "confirm":
@@ -133,21 +131,6 @@ class JobRun:
             if not self._wait_while_paused():
                 return
 
-    def _unfinished_ending(self, status: S) -> S | None:
-        """The terminal status a paused job was reaching when its finish stopped (report or runner).
-
-        History ends `Completing|Cancelling|Failing → Paused`, maybe followed by `Ready`
-        (a resume while no runner held it).
-        """
-        if status not in (S.PAUSED, S.READY):
-            return None
-        history = [entry[0] for entry in self.store.history(self.job_id)]
-        while history and history[-1] == S.READY:
-            history.pop()
-        if len(history) < 2 or history[-1] != S.PAUSED:
-            return None
-        return _FINISHING.get(history[-2])
-
     def _pause_and_stop(self, reason: str) -> None:
         """Pause for a reason outside the job (endpoint down, report not written) and end this run."""
         self.shutdown_reason = reason
@@ -165,13 +148,13 @@ class JobRun:
 
     # --- Preparing ----------------------------------------------------------------------
 
+    # --- Preparing ----------------------------------------------------------------------
     def _prepare(self) -> bool:
         self._set(S.PREPARING)
         try:
             self._build_operation()
-            generated = self._generate_manifest() if self.spec.manifest_generator else None
-            source = open_manifest(self._manifest(), self.health.s3())
-            summary = source.validate(should_stop=self._preparing_interrupted)
+            generated = self.manifest.generate()
+            summary = self.manifest.open().validate(should_stop=self._preparing_interrupted)
         except TransientError as exc:
             self._pause_and_stop(f"endpoint trouble while preparing, job paused: {exc}; resume with `job run`")
         except InputError as exc:
@@ -210,24 +193,6 @@ class JobRun:
             return self._take_request() in ("cancel", "pause")
         return False
 
-    @property
-    def _generated_path(self):
-        return self.engine.settings.job_dir(self.job_id) / "generated-manifest.csv"
-
-    def _generate_manifest(self):
-        """List the source bucket once, into a local CSV that the run (and a resume) reads."""
-        generator = self.spec.manifest_generator.s3_job_manifest_generator
-        return generate_manifest(generator, self.health.s3(), self._generated_path, self.job_id)
-
-    def _manifest(self) -> Manifest:
-        """The manifest the tasks come from: the job's own, or the one generated for it."""
-        if self.spec.manifest is not None:
-            return self.spec.manifest
-        return Manifest.model_validate({
-            "Spec": {"Format": "S3BatchOperations_CSV_20180820", "Fields": ["Bucket", "Key"]},
-            "Location": {"ObjectArn": f"file://{self._generated_path}"},
-        })  # fmt: skip
-
     def _build_operation(self):
         context = OperationContext(
             self.engine.clients.client("s3"), self.job_id, self.engine.clients.client,
@@ -255,7 +220,8 @@ class JobRun:
         """Dispatch tasks until done, paused, cancelled or failed; returns what ended it."""
         try:
             operation = self._build_operation()
-            entries = self._open_entries()
+            entries = self.manifest.entries(self.store.get(self.job_id).manifest_identity or {},
+                                            self.tally.resume_point)
         except TransientError as exc:
             self._pause_and_stop(f"endpoint trouble reading the manifest, job paused: {exc}; resume with `job run`")
         except InputError as exc:
@@ -318,13 +284,6 @@ class JobRun:
         self.engine.recorder.call(write).result()
         if announce:  # the progress line shows it
             self.engine.status_changed(self.job_id, S.ACTIVE, S.ACTIVE, reason)
-
-    def _open_entries(self):
-        manifest = self._manifest()
-        verify_unchanged(manifest.location, self.store.get(self.job_id).manifest_identity or {})
-        source = open_manifest(manifest, self.health.s3())
-        start = self.tally.resume_point
-        return source.entries(start=start[1], start_ordinal=start[0]) if start else source.entries()
 
     def _execute(self, operation, retry: RetryPolicy, entry: ManifestEntry) -> None:
         try:
