@@ -21,6 +21,9 @@ def add_commands(commands, job_commands) -> None:
     serve.add_argument("--insecure-no-auth", action="store_true", help="accept unsigned requests (testing only)")
     serve.add_argument("--certfile", type=Path, help="TLS certificate (PEM); with --keyfile serves HTTPS")
     serve.add_argument("--keyfile", type=Path, help="TLS private key (PEM)")
+    serve.add_argument("--max-requests-per-second", type=float, metavar="N",
+                       help="throttle as S3 Control does: requests over N per second (bursts of one second's worth) "
+                            "get TooManyRequestsException (default: no limit)")  # fmt: skip
     serve.set_defaults(handler=cmd_serve)
 
     tags = job_commands.add_parser("tags", help="show a job's tags, or replace them with --set / --delete-all")
@@ -40,7 +43,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     ctx = Context(args)
     options = ServeOptions(args.host, args.port, args.account_id, args.credentials_file, args.insecure_no_auth,
-                           args.certfile, args.keyfile)  # fmt: skip
+                           args.certfile, args.keyfile, args.max_requests_per_second)  # fmt: skip
     return serve(ctx.settings, options, ctx.clients)
 
 

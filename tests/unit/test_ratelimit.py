@@ -61,3 +61,13 @@ def test_sleeps_at_most_max_wait(clock):
     assert not bucket.wait(max_wait=0.25)
     assert clock.sleeps == [0.25]
     assert not bucket.wait(max_wait=0.25)  # not there yet: the caller asks again
+
+
+def test_take_never_sleeps_and_says_how_long_until_the_next_token(clock):
+    bucket = limiter(4, clock)  # serve's request budget asks this way: answer now or refuse
+    assert bucket.take() == 0.0
+    assert bucket.take() == pytest.approx(0.25)
+    assert bucket.take() == pytest.approx(0.25)  # a refusal takes nothing
+    clock.advance(0.25)
+    assert bucket.take() == 0.0
+    assert clock.sleeps == []

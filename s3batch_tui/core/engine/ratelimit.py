@@ -17,15 +17,21 @@ class RateLimiter:
         self._last = clock()
         self._lock = threading.Lock()
 
-    def wait(self, max_wait: float = 0.5) -> bool:
-        """Take one token, sleeping up to `max_wait`; False if none came in time (ask again)."""
+    def take(self) -> float:
+        """Take one token if there is one: 0.0; otherwise the seconds until one comes (nothing taken)."""
         with self._lock:
             now = self._clock()
             self._tokens = min(max(self.rate, 1.0), self._tokens + (now - self._last) * self.rate)
             self._last = now
             if self._tokens >= 1:
                 self._tokens -= 1
-                return True
-            needed = (1 - self._tokens) / self.rate
+                return 0.0
+            return (1 - self._tokens) / self.rate
+
+    def wait(self, max_wait: float = 0.5) -> bool:
+        """Take one token, sleeping up to `max_wait`; False if none came in time (ask again)."""
+        needed = self.take()
+        if not needed:
+            return True
         self._sleep(min(needed, max_wait))
         return False

@@ -2,6 +2,8 @@
 
 Every answer carries an `x-amz-request-id`; errors are S3 Control error documents.
 Handlers touch SQLite, so they run in a worker thread, never on the event loop.
+With a request budget (`serve --max-requests-per-second`), a signed request over it is
+answered as S3 Control answers a throttled one: TooManyRequestsException, nothing done.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
+from s3batch_tui.core.engine.ratelimit import RateLimiter
 from s3batch_tui.core.errors import JobNotFound
 from s3batch_tui.core.server.auth import AuthError, Verifier
 from s3batch_tui.core.server.codec import ApiError, parse_request, write_error, write_response
@@ -44,12 +47,17 @@ class Request:
 
 
 class ServerApp:
-    """ASGI app over the job handlers; `verifier` None means no authentication (insecure)."""
+    """ASGI app over the job handlers; `verifier` None means no authentication (insecure).
 
-    def __init__(self, handlers: JobHandlers, account_id: str, verifier: Verifier | None) -> None:
+    `budget`: the account's request budget (a server serves one account); None: no limit.
+    """
+
+    def __init__(self, handlers: JobHandlers, account_id: str, verifier: Verifier | None,
+                 budget: RateLimiter | None = None) -> None:  # fmt: skip
         self.handlers = handlers.handlers()
         self.account_id = account_id
         self.verifier = verifier
+        self.budget = budget
 
     async def __call__(self, scope: dict[str, Any], receive, send) -> None:
         if scope["type"] != "http":  # uvicorn runs with lifespan="off": http is all there is
@@ -85,6 +93,9 @@ class ServerApp:
             self.verifier.verify(request.method, request.url, request.headers, request.body, request.tls)
         if request.headers.get("x-amz-account-id") != self.account_id:
             raise AuthError("AccessDenied", "Access Denied: x-amz-account-id must be this server's account")
+        if self.budget is not None and self.budget.take():  # counted per account, once the caller is known
+            raise ApiError("TooManyRequestsException", f"Too many requests for account {self.account_id}: this "
+                           f"server answers {self.budget.rate:g} per second; retry with back-off")  # fmt: skip
         path = request.raw_path  # still percent-encoded: the codec decodes each URI label once
         found = find_route(request.method, path)
         if found is None:

@@ -37,6 +37,9 @@ ERROR_STATUS = {
     "NotFoundException": 404,
     "IdempotencyException": 409,
     "JobStatusException": 409,
+    # Throttling. The model's shape is a bare client error (no status, no `retryable`
+    # trait); botocore's standard retry mode treats it as throttling by its code whatever
+    # the status, and its legacy mode by status 429 alone, so 429 is retried by both.
     "TooManyRequestsException": 429,
     "InternalServiceException": 500,
     # Authentication errors are S3's own, shared by every S3 API.

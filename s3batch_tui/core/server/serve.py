@@ -18,6 +18,7 @@ from pathlib import Path
 
 import uvicorn
 
+from s3batch_tui.core.engine.ratelimit import RateLimiter
 from s3batch_tui.core.errors import InputError
 from s3batch_tui.core.s3 import ClientFactory
 from s3batch_tui.core.server.app import ServerApp
@@ -44,6 +45,17 @@ class ServeOptions:
     insecure_no_auth: bool = False
     certfile: Path | None = None
     keyfile: Path | None = None
+    max_requests_per_second: float | None = None
+
+
+def request_budget(options: ServeOptions) -> RateLimiter | None:
+    """The account's request budget (`--max-requests-per-second`), None when unlimited."""
+    rate = options.max_requests_per_second
+    if rate is None:
+        return None
+    if not rate > 0 or rate == float("inf"):
+        raise InputError(f"expected a number of requests per second above 0, got {rate!r}", "--max-requests-per-second")
+    return RateLimiter(rate)
 
 
 def make_verifier(options: ServeOptions) -> Verifier | None:
@@ -74,6 +86,7 @@ def _is_loopback(host: str) -> bool:
 def serve(settings: Settings, options: ServeOptions, clients: ClientFactory) -> int:
     """Serve until SIGTERM or Ctrl-C; returns the exit code (0 after a clean stop)."""
     verifier = make_verifier(options)
+    budget = request_budget(options)
     config = uvicorn.Config(
         None, host=options.host, port=options.port, lifespan="off", proxy_headers=False, server_header=False,
         timeout_keep_alive=KEEP_ALIVE_SECONDS, limit_concurrency=MAX_CONNECTIONS, log_level="warning",
@@ -89,7 +102,7 @@ def serve(settings: Settings, options: ServeOptions, clients: ClientFactory) -> 
     sock.listen(config.backlog)  # clients connecting while jobs resume wait in the backlog, not refused
     store = Store(settings.db_path)
     served = ServedJobs(settings, store, clients)
-    config.app = ServerApp(JobHandlers(store, served, options.account_id), options.account_id, verifier)
+    config.app = ServerApp(JobHandlers(store, served, options.account_id), options.account_id, verifier, budget)
     server = uvicorn.Server(config)
     stops = []
     previous = {sig: signal.signal(sig, lambda s, f: stops.append(s)) for sig in (signal.SIGTERM, signal.SIGINT)}
@@ -99,6 +112,8 @@ def serve(settings: Settings, options: ServeOptions, clients: ClientFactory) -> 
         port = sock.getsockname()[1]
         print(f"s3batch-tui serve: listening on {scheme}://{options.host}:{port} (account {options.account_id})",
               flush=True)  # fmt: skip
+        if budget is not None:
+            print(f"answering at most {budget.rate:g} requests per second (TooManyRequestsException above)", flush=True)
         if resumed:
             print(f"resumed {len(resumed)} job(s): {', '.join(resumed)}", flush=True)
         if verifier is None:
