@@ -21,7 +21,8 @@ from s3batch_tui.cli.looks import print_table
 from s3batch_tui.cli.progress import format_duration
 from s3batch_tui.core.backends import BackendUnreachable, S3ControlBackend, Unsupported
 from s3batch_tui.core.backends.roles import batch_roles
-from s3batch_tui.core.backends.s3control import AWS_CAPABILITIES, caller_account, control_client
+from s3batch_tui.core.backends.s3control import (AWS_CAPABILITIES, caller_account, control_attempts, control_client,
+                                                 control_retry_policy)  # fmt: skip
 from s3batch_tui.core.backends.submit import kept_token, request_digest, upload_manifest, with_token
 from s3batch_tui.core.errors import InputError
 from s3batch_tui.core.job_tags import parse_tag_args
@@ -37,7 +38,9 @@ def control_backend(args: argparse.Namespace, account_hint: str | None = None) -
     if account is None:  # STS is AWS's; with a control endpoint, give --account-id
         session = boto3.session.Session(profile_name=args.profile, region_name=args.region)
         account = caller_account(session.client("sts", region_name=client.meta.region_name))
-    return S3ControlBackend(client, account)
+    backend = S3ControlBackend(client, account)
+    backend.retry_policy = control_retry_policy(control_attempts(args.profile))
+    return backend
 
 
 def dispatch(args: argparse.Namespace):

@@ -45,4 +45,5 @@ class IdempotencyConflict(InputError):
 
 
 class BackendUnreachable(Exception):
-    """The S3 Control endpoint did not answer (network, TLS, timeout); nothing is known of the request."""
+    """The S3 Control endpoint did not answer usefully after every retry (network, TLS, timeout, or only
+    transient faults and throttling); whether the request took effect is not known."""

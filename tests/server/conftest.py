@@ -14,12 +14,25 @@ import pytest
 from s3batch_tui.serve_process import ACCOUNT, ServeProcess, start_serve, write_credentials
 from tests.integration.helpers import seed_objects, write_manifest
 
+THROTTLED_RATE = 2
+"""Requests per second the `throttled` server answers."""
+
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory, seaweed) -> ServeProcess:
     """One server per test module, on its own data dir."""
     root = tmp_path_factory.mktemp("serve")
     server = start_serve(root / "data", seaweed, write_credentials(root / "credentials"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def throttled(tmp_path_factory, seaweed) -> ServeProcess:
+    """A server answering at most THROTTLED_RATE requests per second (one per `serve` xdist group)."""
+    root = tmp_path_factory.mktemp("serve-throttled")
+    server = start_serve(root / "data", seaweed, write_credentials(root / "credentials"),
+                         extra=["--max-requests-per-second", str(THROTTLED_RATE)])  # fmt: skip
     yield server
     server.stop()
 

@@ -6,21 +6,10 @@ import pytest
 from botocore.exceptions import ClientError
 
 from s3batch_tui.cli import main
-from s3batch_tui.serve_process import ACCOUNT, start_serve, write_credentials
+from s3batch_tui.serve_process import ACCOUNT
+from tests.server.conftest import THROTTLED_RATE as RATE
 
 pytestmark = pytest.mark.xdist_group("serve")
-
-RATE = 2  # requests per second the throttled server answers
-
-
-@pytest.fixture(scope="module")
-def throttled(tmp_path_factory, seaweed):
-    """A server answering at most RATE requests per second."""
-    root = tmp_path_factory.mktemp("serve-throttled")
-    server = start_serve(root / "data", seaweed, write_credentials(root / "credentials"),
-                         extra=["--max-requests-per-second", str(RATE)])  # fmt: skip
-    yield server
-    server.stop()
 
 
 def first_throttled(client) -> ClientError:

@@ -4,10 +4,17 @@ Requests are boto3's own, so botocore validates every parameter against the
 `s3control` model before sending. For a `control_endpoint` (serve, a test server) the
 request goes to the host as given, without the `{AccountId}.` botocore puts in front of
 it (`localhost` or an IP address has no such subdomains).
+
+Every request goes through the engine's retry policy (`core.engine.retrying`), not
+botocore's: transient faults and throttling are retried with its classification and
+back-off, within a few seconds, so an interactive command still ends soon when the
+endpoint is down (`BackendUnreachable`). CreateJob is retried too: its
+ClientRequestToken, fixed before the first attempt, makes a repeat the same job.
 """
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 from functools import cached_property
@@ -16,10 +23,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError, ParamValidationError, ProfileNotFound
-from botocore.exceptions import ConnectionError as BotoConnectionError
+from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError, ProfileNotFound
 
 from s3batch_tui.core.backends.base import Backend, Capabilities
+from s3batch_tui.core.engine.retry import RetryPolicy
+from s3batch_tui.core.engine.retrying import Retrying, TransientError
 from s3batch_tui.core.errors import BackendUnreachable, InputError, JobNotFound, JobStateError
 from s3batch_tui.core.job_tags import check_tags
 from s3batch_tui.core.spec import JobSpec, local_extensions
@@ -35,6 +43,24 @@ AWS_CAPABILITIES = Capabilities({
 PAGE_SIZE = 1000  # ListJobs MaxResults
 _STATE_ERRORS = {"JobStatusException", "IdempotencyException"}
 _INPUT_ERRORS = {"BadRequestException", "InvalidRequestException", "TooManyTagsException"}
+CONTROL_ATTEMPTS = 5
+"""Attempts per S3 Control request unless AWS_MAX_ATTEMPTS or the profile's max_attempts says otherwise."""
+CONTROL_RETRY_SECONDS = 8.0
+"""No new attempt after this long: a command on a dead endpoint ends in seconds, not minutes."""
+
+
+def control_attempts(profile: str | None = None) -> int:
+    """Attempts per S3 Control request: AWS_MAX_ATTEMPTS, else the profile's max_attempts, else 5."""
+    try:
+        configured = boto3.session.Session(profile_name=profile)._session.get_config_variable("max_attempts")
+    except ProfileNotFound as exc:
+        raise InputError(str(exc), "--profile") from None
+    return max(1, int(configured)) if configured else CONTROL_ATTEMPTS
+
+
+def control_retry_policy(attempts: int = CONTROL_ATTEMPTS) -> RetryPolicy:
+    """The engine's policy, with waits short enough for a person waiting on a command (at most 2 s each)."""
+    return RetryPolicy(max_attempts=attempts, base_delay=0.25, max_delay=2.0)
 
 
 def control_client(profile: str | None, region: str | None, endpoint: str | None) -> Any:
@@ -45,8 +71,8 @@ def control_client(profile: str | None, region: str | None, endpoint: str | None
         raise InputError(str(exc), "--profile") from None
     config = Config(
         inject_host_prefix=endpoint is None,
-        retries={"mode": "standard"},  # attempts: AWS_MAX_ATTEMPTS or the profile (3); CreateJob repeats by token
-        connect_timeout=10,
+        retries={"mode": "standard", "total_max_attempts": 1},  # S3ControlBackend retries, by the engine's policy
+        connect_timeout=5,
         read_timeout=60,
     )
     client = session.client("s3control", endpoint_url=endpoint, region_name=session.region_name or "us-east-1",
@@ -99,10 +125,21 @@ class S3ControlBackend(Backend):
             where = f"{where} at {endpoint}"
         return f"AWS {self.account_id} {where}"
 
+    @cached_property
+    def retry_policy(self) -> RetryPolicy:
+        """How requests are retried; attempts from AWS_MAX_ATTEMPTS or the default profile (set it for another)."""
+        return control_retry_policy(control_attempts())
+
     def _call(self, operation: Callable[..., dict], **params: Any) -> dict[str, Any]:
-        """One request; S3 Control's errors as ours (not found, state, input), unreachable as such."""
+        """One request, retried while transient; S3 Control's errors as ours (not found, state, input)."""
+        started = time.monotonic()
+        retrying = Retrying(self.retry_policy, should_stop=lambda: time.monotonic() - started > CONTROL_RETRY_SECONDS)
+        name = self.client.meta.method_to_api_mapping.get(operation.__name__, operation.__name__)
         try:
-            return operation(AccountId=self.account_id, **params)
+            return retrying.call(name, operation, AccountId=self.account_id, **params)
+        except TransientError as exc:  # a dead endpoint, or faults and throttling on every attempt
+            attempts = f"{retrying.retries + 1} attempts in {time.monotonic() - started:.1f} s"
+            raise BackendUnreachable(f"{self.client.meta.endpoint_url}: {exc} ({attempts})") from None
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
             message = exc.response.get("Error", {}).get("Message", "") or str(exc)
@@ -117,8 +154,6 @@ class S3ControlBackend(Backend):
             if isinstance(exc, ParamValidationError):
                 problems = str(exc).removeprefix("Parameter validation failed:\n").replace("\n", "; ")
                 raise InputError(f"refused by the s3control model: {problems}", "request parameters") from None
-            if isinstance(exc, (HTTPClientError, BotoConnectionError)):
-                raise BackendUnreachable(f"{self.client.meta.endpoint_url}: {exc}") from None
             raise InputError(str(exc), "S3 Control credentials and settings") from None  # e.g. no credentials
 
     def list_jobs(self) -> list[dict[str, Any]]:
