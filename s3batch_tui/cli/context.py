@@ -18,6 +18,8 @@ EXIT_OK = 0
 EXIT_JOB_UNSUCCESSFUL = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
+EXIT_OFFLINE = 3
+"""The S3 Control endpoint did not answer: what was shown came from the local history."""
 
 
 class CliError(Exception):

@@ -16,15 +16,16 @@ from typing import Any
 
 import boto3
 
-from s3batch_tui.cli.context import EXIT_OK, CliError, Context
+from s3batch_tui.cli.context import EXIT_OFFLINE, EXIT_OK, CliError, Context
 from s3batch_tui.cli.looks import print_table
 from s3batch_tui.cli.progress import format_duration
 from s3batch_tui.core.backends import BackendUnreachable, S3ControlBackend, Unsupported
+from s3batch_tui.core.backends.mirroring import ControlMirror, as_descriptor, as_job, backend_identity, report_uri
 from s3batch_tui.core.backends.roles import batch_roles
 from s3batch_tui.core.backends.s3control import (AWS_CAPABILITIES, caller_account, control_attempts, control_client,
                                                  control_retry_policy)  # fmt: skip
 from s3batch_tui.core.backends.submit import kept_token, request_digest, upload_manifest, with_token
-from s3batch_tui.core.errors import InputError
+from s3batch_tui.core.errors import InputError, JobNotFound
 from s3batch_tui.core.job_tags import parse_tag_args
 from s3batch_tui.core.spec import JobSpec, load_job_spec, local_extensions
 
@@ -40,6 +41,7 @@ def control_backend(args: argparse.Namespace, account_hint: str | None = None) -
         account = caller_account(session.client("sts", region_name=client.meta.region_name))
     backend = S3ControlBackend(client, account)
     backend.retry_policy = control_retry_policy(control_attempts(args.profile))
+    backend.mirror = ControlMirror(Context(args).store, backend_identity(client, account))
     return backend
 
 
@@ -63,38 +65,71 @@ def _when(value: Any) -> str:
     return value.astimezone().strftime("%Y-%m-%d %H:%M") if isinstance(value, dt.datetime) else str(value or "")
 
 
+def _offline_note(error: BackendUnreachable, last_seen: float) -> str:
+    """What an answer from the local history says about itself (on stderr)."""
+    return f"offline ({error}); from the local history, as last seen at {_when(_moment(last_seen))}"
+
+
+def _moment(epoch: float) -> dt.datetime:
+    return dt.datetime.fromtimestamp(epoch, dt.timezone.utc)
+
+
 def cmd_list(args: argparse.Namespace) -> int:
-    """`job list [--json]`: ListJobs, every status, every page."""
-    jobs = control_backend(args).list_jobs()
+    """`job list [--json]`: ListJobs, every status, every page; offline, the mirrored jobs (exit 3)."""
+    backend = control_backend(args)
+    seen: dict[str, float] = {}
+    try:
+        jobs = backend.list_jobs()
+    except BackendUnreachable as exc:
+        mirrored = backend.mirror.list()
+        if not mirrored:
+            raise BackendUnreachable(f"{exc}; no job of this backend is in the local history yet") from None
+        jobs = [as_descriptor(job) for job in mirrored]
+        seen = {job.job_id: job.last_seen for job in mirrored}
+        print(_offline_note(exc, max(seen.values())), file=sys.stderr)
     if args.json:
-        print(_json({"Jobs": jobs}))
-        return EXIT_OK
+        if seen:  # LastSeen and Offline are ours: a live answer is ListJobs' alone
+            jobs = [job | {"LastSeen": _moment(seen[job["JobId"]])} for job in jobs]
+        print(_json({"Jobs": jobs} | ({"Offline": True} if seen else {})))
+        return EXIT_OFFLINE if seen else EXIT_OK
     if not jobs:
         print("No jobs on this S3 Control backend.")
         return EXIT_OK
     header = ("ID", "STATUS", "OPERATION", "DONE/TOTAL", "FAILED", "PRIO", "CREATED", "DESCRIPTION")
-    rows = [header]
+    rows = [header + (("LAST SEEN",) if seen else ())]
     for job in jobs:
         summary = job.get("ProgressSummary", {})
         done = summary.get("NumberOfTasksSucceeded", 0) + summary.get("NumberOfTasksFailed", 0)
         rows.append((job["JobId"], job.get("Status", ""), job.get("Operation", ""),
                      f"{done}/{summary.get('TotalNumberOfTasks', '?')}", str(summary.get("NumberOfTasksFailed", 0)),
-                     str(job.get("Priority", "")), _when(job.get("CreationTime")), job.get("Description", "")))  # fmt: skip
+                     str(job.get("Priority", "")), _when(job.get("CreationTime")), job.get("Description", ""))
+                    + ((_when(_moment(seen[job["JobId"]])),) if seen else ()))  # fmt: skip
     print_table(rows)
-    return EXIT_OK
+    return EXIT_OFFLINE if seen else EXIT_OK
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    """`job show ID [--json]`: DescribeJob."""
+    """`job show ID [--json]`: DescribeJob; offline, the mirrored job (exit 3)."""
     backend = control_backend(args)
-    job = backend.describe(args.job_id)
+    offline = None
+    try:
+        job = backend.describe(args.job_id)
+        report = report_uri(job["JobId"], job.get("Report"))
+    except BackendUnreachable as exc:
+        try:
+            mirrored = backend.mirror.get(args.job_id)
+        except JobNotFound:
+            raise BackendUnreachable(f"{exc}; job {args.job_id} is not in the local history either") from None
+        job, report, offline = as_job(mirrored), mirrored.report_location, mirrored.last_seen
+        print(_offline_note(exc, offline), file=sys.stderr)
     if args.json:
-        print(_json({"Job": job}))
-        return EXIT_OK
+        print(_json({"Job": job} | ({"Offline": True, "LastSeen": _moment(offline)} if offline else {})))
+        return EXIT_OFFLINE if offline else EXIT_OK
     summary = job.get("ProgressSummary", {})
     reason = job.get("StatusUpdateReason")
+    seen = f" (offline: as last seen at {_when(_moment(offline))})" if offline else ""
     lines = [
-        f"Job {job['JobId']} on {backend.label}",
+        f"Job {job['JobId']} on {backend.label}{seen}",
         f"  Description: {job.get('Description', '')}",
         f"  Operation:   {', '.join(job.get('Operation', {})) or '?'}",
         f"  Status:      {job.get('Status')}" + (f" ({reason})" if reason else ""),
@@ -107,11 +142,10 @@ def cmd_show(args: argparse.Namespace) -> int:
     if job.get("TerminationDate"):
         lines.append(f"  Ended:       {_when(job['TerminationDate'])}")
     lines += [f"  Failure:     {r.get('FailureCode')}: {r.get('FailureReason')}" for r in job.get("FailureReasons", [])]
-    report = backend.report_location(job["JobId"]) if job.get("Report", {}).get("Enabled") else None
     if report:
         lines.append(f"  Report:      {report}")
     print("\n".join(lines))
-    return EXIT_OK
+    return EXIT_OFFLINE if offline else EXIT_OK
 
 
 def cmd_status(args: argparse.Namespace) -> int:

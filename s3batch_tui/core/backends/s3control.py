@@ -26,6 +26,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError, ProfileNotFound
 
 from s3batch_tui.core.backends.base import Backend, Capabilities
+from s3batch_tui.core.backends.mirroring import ControlMirror, report_uri
 from s3batch_tui.core.engine.retry import RetryPolicy
 from s3batch_tui.core.engine.retrying import Retrying, TransientError
 from s3batch_tui.core.errors import BackendUnreachable, InputError, JobNotFound, JobStateError
@@ -111,6 +112,8 @@ class S3ControlBackend(Backend):
     """Jobs of one account on an S3 Control endpoint."""
 
     capabilities = AWS_CAPABILITIES
+    mirror: ControlMirror | None = None
+    """Where every job this backend sees or creates is mirrored (the local history); None: nowhere."""
 
     def __init__(self, client: Any, account_id: str) -> None:
         self.client = client
@@ -164,12 +167,17 @@ class S3ControlBackend(Backend):
             page = self._call(self.client.list_jobs, **params)
             jobs += page.get("Jobs", [])
             if not page.get("NextToken"):
+                if self.mirror is not None:
+                    self.mirror.listed(jobs)
                 return jobs
             params["NextToken"] = page["NextToken"]
 
     def describe(self, job_id: str) -> dict[str, Any]:
         """DescribeJob."""
-        return self._call(self.client.describe_job, JobId=job_id)["Job"]
+        job = self._call(self.client.describe_job, JobId=job_id)["Job"]
+        if self.mirror is not None:
+            self.mirror.described(job)
+        return job
 
     def create(self, spec: JobSpec, run: bool = True) -> str:
         """CreateJob from an AWS-ready spec (see `core.backends.submit`); S3 runs it by itself.
@@ -185,7 +193,10 @@ class S3ControlBackend(Backend):
         params = spec.to_json_dict() | {"ClientRequestToken": spec.client_request_token or str(uuid.uuid4())}
         params.pop("AccountId", None)
         params.setdefault("ConfirmationRequired", False)
-        return self._call(self.client.create_job, **params)["JobId"]
+        job_id = self._call(self.client.create_job, **params)["JobId"]
+        if self.mirror is not None:
+            self.mirror.created(job_id, params)
+        return job_id
 
     def cancel(self, job_id: str) -> None:
         """UpdateJobStatus to Cancelled."""
@@ -214,9 +225,4 @@ class S3ControlBackend(Backend):
 
     def report_location(self, job_id: str) -> str | None:
         """Where S3 writes the report's manifest: `{Prefix}/job-{id}/manifest.json` in the report bucket."""
-        report = self.describe(job_id).get("Report") or {}
-        if not report.get("Enabled") or not report.get("Bucket"):
-            return None
-        bucket = report["Bucket"].rsplit(":::", 1)[-1]
-        prefix = report.get("Prefix", "").strip("/")
-        return f"s3://{bucket}/{prefix + '/' if prefix else ''}job-{job_id}/manifest.json"
+        return report_uri(job_id, self.describe(job_id).get("Report"))

@@ -62,4 +62,35 @@ MIGRATIONS: list[str] = [
     """,
     # 3: what a runner publishes while it runs (effective rate, outage), as JSON.
     "ALTER TABLE jobs ADD COLUMN runtime TEXT;",
+    # 4: the history mirror of jobs seen on S3 Control backends (AWS forgets them after 90
+    # days). Their ids are another namespace than local jobs', so they have their own table,
+    # keyed by the backend (account, region, endpoint; never credentials) and the job id.
+    # `described` is the last DescribeJob answer as JSON; `last_seen` the last time any
+    # answer showed the job, `changed_at` the last time what it showed changed.
+    """
+    CREATE TABLE control_jobs (
+        backend TEXT NOT NULL,
+        job_id TEXT NOT NULL,
+        account_id TEXT NOT NULL,
+        region TEXT NOT NULL,
+        endpoint TEXT NOT NULL,
+        status TEXT NOT NULL,
+        status_reason TEXT,
+        priority INTEGER,
+        operation TEXT,
+        description TEXT,
+        total_tasks INTEGER,
+        succeeded INTEGER,
+        failed INTEGER,
+        created_at REAL,
+        terminated_at REAL,
+        report_location TEXT,
+        manifest_location TEXT,
+        described TEXT,
+        changed_at REAL NOT NULL,
+        last_seen REAL NOT NULL,
+        PRIMARY KEY (backend, job_id)
+    );
+    CREATE INDEX control_jobs_id ON control_jobs(job_id)
+    """,
 ]
