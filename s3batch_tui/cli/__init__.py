@@ -144,10 +144,10 @@ def build_parser() -> argparse.ArgumentParser:
     retry = job_commands.add_parser("retry-failed", help="create a new job over the failed tasks; prints its id")
     retry.add_argument("job_id", metavar="ID")
     retry.set_defaults(handler=command("jobs.cmd_retry_failed"), backend_action="retry_failed")
-    delete = job_commands.add_parser("delete", help="delete jobs and their staging files (reports written stay)")
+    delete = job_commands.add_parser("delete", help="delete jobs and their staging files, or forget mirrored S3 Control jobs (reports written stay)")
     delete.add_argument("job_ids", metavar="ID", nargs="+")
     delete.set_defaults(handler=command("history.cmd_delete"))
-    prune = job_commands.add_parser("prune", help="delete the jobs that ended before a date (reports written stay)")
+    prune = job_commands.add_parser("prune", help="delete the jobs, local or mirrored from S3 Control, that ended before a date (reports stay)")
     prune.add_argument("--before", required=True, metavar="WHEN",
                        help="a date (2026-01-31), a local date and time (2026-01-31T12:00) or an age (30d, 12h, 2w)")
     prune.add_argument("--dry-run", action="store_true", help="list the jobs it would delete, delete nothing")

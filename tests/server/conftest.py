@@ -7,6 +7,7 @@ The server runs its jobs against the session's SeaweedFS; clients are boto3's ow
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,16 @@ def served(tmp_path_factory, seaweed) -> ServeProcess:
     """One server per test module, on its own data dir."""
     root = tmp_path_factory.mktemp("serve")
     server = start_serve(root / "data", seaweed, write_credentials(root / "credentials"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def served_s3_keys(tmp_path_factory, seaweed) -> ServeProcess:
+    """A server that accepts SeaweedFS's key: the CLI's one credential chain serves S3 and S3 Control."""
+    root = tmp_path_factory.mktemp("serve-s3-keys")
+    credentials = write_credentials(root / "credentials", seaweed.access_key, seaweed.secret_key)
+    server = start_serve(root / "data", seaweed, credentials)
     yield server
     server.stop()
 
@@ -66,6 +77,24 @@ def job_request(tmp_path, s3, bucket):
         } | overrides  # fmt: skip
 
     return make
+
+
+def s3_manifest_job(s3, bucket: str, **overrides) -> dict:
+    """A job file's content: tag one object, its manifest in S3, waiting for confirmation."""
+    s3.put_object(Bucket=bucket, Key="a.txt", Body=b"x")
+    s3.put_object(Bucket=bucket, Key="manifest.csv", Body=f"{bucket},a.txt\n".encode())
+    etag = s3.head_object(Bucket=bucket, Key="manifest.csv")["ETag"].strip('"')
+    return {
+        "Operation": {"S3PutObjectTagging": {"TagSet": [{"Key": "k", "Value": "v"}]}},
+        "Manifest": {"Spec": {"Format": "S3BatchOperations_CSV_20180820", "Fields": ["Bucket", "Key"]},
+                     "Location": {"ObjectArn": f"arn:aws:s3:::{bucket}/manifest.csv", "ETag": etag}},
+        "Report": {"Enabled": True, "Bucket": f"arn:aws:s3:::{bucket}", "Format": "Report_CSV_20180820",
+                   "ReportScope": "AllTasks", "Prefix": "reports"},
+        "Priority": 5,
+        "RoleArn": f"arn:aws:iam::{ACCOUNT}:role/batch",
+        "ConfirmationRequired": True,
+        "Description": f"job {uuid.uuid4().hex[:8]}",
+    } | overrides  # fmt: skip
 
 
 def write_request(path: Path, request: dict) -> Path:

@@ -17,28 +17,18 @@ import pytest
 from s3batch_tui.core.backends import BackendUnreachable, S3ControlBackend
 from s3batch_tui.core.backends.s3control import CONTROL_ATTEMPTS, CONTROL_RETRY_SECONDS, control_client
 from s3batch_tui.core.spec import parse_job_spec
-from s3batch_tui.serve_process import ACCOUNT, SERVE_KEY, SERVE_SECRET, start_serve, write_credentials
+from s3batch_tui.serve_process import ACCOUNT, SERVE_KEY, SERVE_SECRET
 from s3batch_tui.servers import free_ports
 from tests.integration.fault_proxy import FaultProxy
-from tests.server.conftest import THROTTLED_RATE
+from tests.server.conftest import THROTTLED_RATE, s3_manifest_job
 
 pytestmark = pytest.mark.xdist_group("serve")
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory, seaweed):
-    """A server that accepts SeaweedFS's key: one credential chain for S3 and S3 Control."""
-    root = tmp_path_factory.mktemp("serve-retries")
-    credentials = write_credentials(root / "credentials", seaweed.access_key, seaweed.secret_key)
-    server = start_serve(root / "data", seaweed, credentials)
-    yield server
-    server.stop()
-
-
 @pytest.fixture
-def proxy(served):
+def proxy(served_s3_keys):
     """The fault proxy in front of the server."""
-    faults = FaultProxy(served.endpoint_url, max_lifetime=300)
+    faults = FaultProxy(served_s3_keys.endpoint_url, max_lifetime=300)
     yield faults
     faults.stop()
 
@@ -52,20 +42,8 @@ def backend_at(server_env, monkeypatch):
 
 @pytest.fixture
 def spec(s3, bucket):
-    """A job (waiting for confirmation) over one object, with a fresh description."""
-    s3.put_object(Bucket=bucket, Key="a.txt", Body=b"x")
-    s3.put_object(Bucket=bucket, Key="manifest.csv", Body=f"{bucket},a.txt\n".encode())
-    etag = s3.head_object(Bucket=bucket, Key="manifest.csv")["ETag"].strip('"')
-    return parse_job_spec(json.dumps({
-        "Operation": {"S3PutObjectTagging": {"TagSet": [{"Key": "k", "Value": "v"}]}},
-        "Manifest": {"Spec": {"Format": "S3BatchOperations_CSV_20180820", "Fields": ["Bucket", "Key"]},
-                     "Location": {"ObjectArn": f"arn:aws:s3:::{bucket}/manifest.csv", "ETag": etag}},
-        "Report": {"Enabled": False},
-        "Priority": 5,
-        "RoleArn": f"arn:aws:iam::{ACCOUNT}:role/batch",
-        "ConfirmationRequired": True,
-        "Description": f"retries {uuid.uuid4().hex[:8]}",
-    }))  # fmt: skip
+    """A job waiting for confirmation, with a fresh description."""
+    return parse_job_spec(json.dumps(s3_manifest_job(s3, bucket, Report={"Enabled": False})))
 
 
 def test_503_500_and_resets_are_retried(backend_at, proxy):
