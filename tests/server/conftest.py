@@ -38,6 +38,16 @@ def served_s3_keys(tmp_path_factory, seaweed) -> ServeProcess:
     server.stop()
 
 
+@pytest.fixture
+def proxy(served_s3_keys):
+    """The fault proxy (tests/integration/fault_proxy.py) in front of `served_s3_keys`, fresh per test."""
+    from tests.integration.fault_proxy import FaultProxy
+
+    faults = FaultProxy(served_s3_keys.endpoint_url, max_lifetime=300)
+    yield faults
+    faults.stop()
+
+
 @pytest.fixture(scope="session")
 def throttled(tmp_path_factory, seaweed) -> ServeProcess:
     """A server answering at most THROTTLED_RATE requests per second (one per `serve` xdist group)."""

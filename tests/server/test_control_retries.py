@@ -19,18 +19,9 @@ from s3batch_tui.core.backends.s3control import CONTROL_ATTEMPTS, CONTROL_RETRY_
 from s3batch_tui.core.spec import parse_job_spec
 from s3batch_tui.serve_process import ACCOUNT, SERVE_KEY, SERVE_SECRET
 from s3batch_tui.servers import free_ports
-from tests.integration.fault_proxy import FaultProxy
 from tests.server.conftest import THROTTLED_RATE, s3_manifest_job
 
 pytestmark = pytest.mark.xdist_group("serve")
-
-
-@pytest.fixture
-def proxy(served_s3_keys):
-    """The fault proxy in front of the server."""
-    faults = FaultProxy(served_s3_keys.endpoint_url, max_lifetime=300)
-    yield faults
-    faults.stop()
 
 
 @pytest.fixture
