@@ -1,8 +1,9 @@
 """Command line: subcommands for scripts; no subcommand opens the TUI.
 
 Exit codes: 0 job Complete with no failed task; 1 Complete with failed tasks, Failed
-or Cancelled; 2 bad input (nothing started); 130 interrupted (the job is Paused and
-resumes with `job run`).
+or Cancelled; 2 bad input (nothing started); 3 the S3 Control endpoint did not answer
+and the local history was shown; 130 interrupted (the job is Paused and resumes with
+`job run`).
 """
 
 from __future__ import annotations
