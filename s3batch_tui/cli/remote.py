@@ -109,27 +109,34 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    """`job show ID [--json]`: DescribeJob; offline, the mirrored job (exit 3)."""
+    """`job show ID [--json]`: DescribeJob; else the mirrored job (offline: exit 3; forgotten by S3: exit 0)."""
     backend = control_backend(args)
-    offline = None
+    offline = seen = None
     try:
         job = backend.describe(args.job_id)
         report = report_uri(job["JobId"], job.get("Report"))
-    except BackendUnreachable as exc:
+    except (BackendUnreachable, JobNotFound) as exc:
         try:
             mirrored = backend.mirror.get(args.job_id)
         except JobNotFound:
-            raise BackendUnreachable(f"{exc}; job {args.job_id} is not in the local history either") from None
-        job, report, offline = as_job(mirrored), mirrored.report_location, mirrored.last_seen
-        print(_offline_note(exc, offline), file=sys.stderr)
+            raise type(exc)(f"{exc}; job {args.job_id} is not in the local history either") from None
+        job, report, seen = as_job(mirrored), mirrored.report_location, mirrored.last_seen
+        if isinstance(exc, BackendUnreachable):
+            offline = True
+            print(_offline_note(exc, seen), file=sys.stderr)
+        else:  # S3 deletes a job's record 90 days after it ends; the history keeps it
+            print(f"S3 Control no longer has job {args.job_id}; from the local history, as last seen at "
+                  f"{_when(_moment(seen))}", file=sys.stderr)  # fmt: skip
+    code = EXIT_OFFLINE if offline else EXIT_OK
     if args.json:
-        print(_json({"Job": job} | ({"Offline": True, "LastSeen": _moment(offline)} if offline else {})))
-        return EXIT_OFFLINE if offline else EXIT_OK
+        print(_json({"Job": job} | ({"Offline": bool(offline), "LastSeen": _moment(seen)} if seen else {})))
+        return code
     summary = job.get("ProgressSummary", {})
     reason = job.get("StatusUpdateReason")
-    seen = f" (offline: as last seen at {_when(_moment(offline))})" if offline else ""
+    where = "offline: " if offline else "from the local history: "
+    note = f" ({where}as last seen at {_when(_moment(seen))})" if seen else ""
     lines = [
-        f"Job {job['JobId']} on {backend.label}{seen}",
+        f"Job {job['JobId']} on {backend.label}{note}",
         f"  Description: {job.get('Description', '')}",
         f"  Operation:   {', '.join(job.get('Operation', {})) or '?'}",
         f"  Status:      {job.get('Status')}" + (f" ({reason})" if reason else ""),
@@ -145,7 +152,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     if report:
         lines.append(f"  Report:      {report}")
     print("\n".join(lines))
-    return EXIT_OFFLINE if offline else EXIT_OK
+    return code
 
 
 def cmd_status(args: argparse.Namespace) -> int:

@@ -6,12 +6,14 @@ endpoint away (the server itself keeps serving the other tests).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
 
 from s3batch_tui.cli import main
-from s3batch_tui.core.store import JobMirror, Store
+from s3batch_tui.core.backends.mirroring import ControlMirror
+from s3batch_tui.core.store import BackendIdentity, JobMirror, Store
 from s3batch_tui.serve_process import ACCOUNT
 from s3batch_tui.servers import free_ports
 from tests.server.conftest import s3_manifest_job
@@ -94,3 +96,21 @@ def test_offline_with_nothing_mirrored_is_an_error(server_env, tmp_path, capsys,
                  "--control-endpoint", f"http://127.0.0.1:{free_ports(1)[0]}", "job", "list"])  # fmt: skip
     assert code == 2
     assert "no job of this backend is in the local history yet" in capsys.readouterr().err
+
+
+def test_a_job_s3_control_has_forgotten_is_shown_from_the_history(cli, proxy, tmp_path, seaweed):
+    forgotten = "11111111-2222-3333-4444-555555555555"  # ended more than 90 days ago: S3 Control says NotFound
+    ended = dt.datetime(2026, 1, 2, tzinfo=dt.timezone.utc)
+    store = Store(tmp_path / "data" / "jobs.sqlite3")
+    ControlMirror(store, BackendIdentity(ACCOUNT, seaweed.region, proxy.url)).listed([{
+        "JobId": forgotten, "Status": "Complete", "Operation": "S3PutObjectTagging", "Priority": 1,
+        "CreationTime": ended, "TerminationDate": ended,
+        "ProgressSummary": {"TotalNumberOfTasks": 7, "NumberOfTasksSucceeded": 7, "NumberOfTasksFailed": 0}}])  # fmt: skip
+    store.close()
+    code, out, err = cli("job", "show", forgotten)
+    assert code == 0, err
+    assert f"S3 Control no longer has job {forgotten}; from the local history" in err
+    assert "(from the local history: as last seen at" in out.splitlines()[0]
+    assert "Status:      Complete" in out and "7 total, 7 succeeded, 0 failed" in out
+    code, _, err = cli("job", "show", "99999999-2222-3333-4444-555555555555")
+    assert code == 2 and "not in the local history either" in err
