@@ -183,7 +183,7 @@ def test_request_bytes_equal_boto3s(seaweed, member, token):
 def test_request_path_label():
     assert request_path("S3PutObjectTagging", LocalOptions()) == LEAN
     assert request_path("S3PutObjectTagging", LocalOptions(request_path="boto3")) == "boto3 (RequestPath is boto3)"
-    assert request_path("S3PutObjectCopy", LocalOptions()) == "boto3"
+    assert request_path("LambdaInvoke", LocalOptions()) == "boto3"
 
 
 def test_run_reports_and_job_show_name_the_path(server_env, capsys, make_job, s3, bucket):
