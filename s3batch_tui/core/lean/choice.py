@@ -47,8 +47,7 @@ def build_lean(operation: Any, context: Any) -> Any | None:
     classes = {cls.name: cls for cls in (LeanPutObjectTaggingOperation, LeanDeleteObjectTaggingOperation,
                                          LeanPutObjectCopyOperation)}  # fmt: skip
     try:
-        lean = LeanS3(context.s3)
-    except ValueError as exc:  # no credentials, TLS verification off: boto3 says it its own way
+        return classes[operation.name](operation.params, context, LeanS3(context.s3))
+    except ValueError as exc:  # no credentials, TLS verification off, ...: boto3 says it its own way
         log.info("lean request path not used: %s", exc)
         return None
-    return classes[operation.name](operation.params, context, lean)

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from botocore.awsrequest import AWSResponse
+from botocore.exceptions import ParamValidationError
 
 PER_REQUEST = frozenset({
     "host", "authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256", "user-agent",
@@ -42,6 +43,10 @@ def capture(client: Any, method_name: str, params: dict[str, Any], drop: frozens
 
     `params` must name a Key; it is replaced by a unique placeholder so that only this
     call is answered locally, even if other threads use the client meanwhile.
+
+    Raises:
+        ValueError: boto3 refuses the parameters (e.g. non-ASCII metadata); on the boto3
+            path every task then fails with boto3's own error.
     """
     placeholder = f"s3batch-lean-template-{uuid.uuid4().hex}"
     seen: list[Any] = []
@@ -57,6 +62,8 @@ def capture(client: Any, method_name: str, params: dict[str, Any], drop: frozens
     client.meta.events.register_first(event, answer_locally, unique_id=hook_id)
     try:
         getattr(client, method_name)(**{**params, "Key": placeholder})
+    except ParamValidationError as exc:
+        raise ValueError(f"boto3 refuses the {operation} parameters: {exc}") from exc
     finally:
         client.meta.events.unregister(event, unique_id=hook_id)
     (request,) = seen
