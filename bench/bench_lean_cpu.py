@@ -30,7 +30,8 @@ from bench_tagging import BUCKET, seed  # noqa: E402
 
 
 OPERATIONS = {
-    "PutObjectTagging": lambda path, round_no: {"S3PutObjectTagging": {"TagSet": [{"Key": "round", "Value": str(round_no)}]}},
+    "PutObjectTagging": lambda path, round_no: {"S3PutObjectTagging": {"TagSet": [{"Key": "round",
+                                                                                    "Value": str(round_no)}]}},
     "CopyObject": lambda path, round_no: {"S3PutObjectCopy": {"TargetKeyPrefix": f"copies-{path}"}},
 }
 """Operation label -> its JobOperation for (request path, round)."""

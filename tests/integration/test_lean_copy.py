@@ -11,11 +11,8 @@ import pytest
 
 from s3batch_tui.core.engine.retry import RetryPolicy
 from s3batch_tui.core.lean.choice import LEAN, request_path
-from s3batch_tui.core.operations.base import OperationContext
-from s3batch_tui.core.operations.registry import build_operation
-from s3batch_tui.core.s3 import AwsSettings, ClientFactory
 from s3batch_tui.core.spec import MIB, JobOperation, LocalOptions
-from tests.integration.test_lean_tagging import KEYS, PATHS, _bucket, _entry, _signed
+from tests.integration.test_lean_tagging import KEYS, PATHS, _bucket, _entry, _signed, built_for_path, versioned_entries
 from tests.integration.tiny_http import ScriptedHandler, serve
 
 pytest.importorskip("awscrt")
@@ -24,21 +21,9 @@ HEAD_FIRST = {"multipart_copy_threshold_bytes": 5 * MIB, "multipart_copy_part_si
 """Below CopyObject's 5 GiB every object gets a HeadObject first (the lean HeadObject)."""
 
 
-def _built(server, params, path, secret=None, endpoint=None, token=None, **options):
+def _built(server, params, path, **kwargs):
     """The runnable S3PutObjectCopy as the engine builds it, for request path `path`."""
-    env = {"AWS_ACCESS_KEY_ID": server.access_key, "AWS_SECRET_ACCESS_KEY": secret or server.secret_key}
-    with pytest.MonkeyPatch.context() as mp:
-        for name, value in env.items():
-            mp.setenv(name, value)
-        if token:
-            mp.setenv("AWS_SESSION_TOKEN", token)
-        factory = ClientFactory(AwsSettings(endpoint_url=endpoint or server.endpoint_url, region=server.region), 8)
-        context = OperationContext(factory.client("s3"), "job", factory.client,
-                                   options=LocalOptions(request_path=path, **options))  # fmt: skip
-        operation = build_operation(JobOperation.model_validate({"S3PutObjectCopy": params}), context)
-    lean = type(getattr(operation, "operation", operation)).__name__.startswith("Lean")
-    assert lean == (path == "auto"), type(operation)
-    return operation
+    return built_for_path(server, JobOperation.model_validate({"S3PutObjectCopy": params}), path, **kwargs)
 
 
 def _run_both(server, params, entries, **kwargs):
@@ -97,11 +82,8 @@ def test_errors_match_boto3(seaweed, moto_server):
 
     # Exact versions, and one that does not exist: moto knows both.
     m3 = moto_server.client()
-    versions = _bucket(m3, "lean-cpversions")
-    m3.put_bucket_versioning(Bucket=versions, VersioningConfiguration={"Status": "Enabled"})
-    version = m3.put_object(Bucket=versions, Key="v key+%", Body=b"first")["VersionId"]
-    m3.put_object(Bucket=versions, Key="v key+%", Body=b"second")
-    versioned = [_entry(versions, "v key+%", version), _entry(versions, "v key+%", "nope-version")]
+    versioned = versioned_entries(m3, "lean-cpversions")
+    versions = versioned[0].bucket
     results = _run_both(moto_server, lambda path: {"TargetKeyPrefix": path}, versioned)
     assert results["auto"] == results["boto3"]
     assert results["auto"][0][0].succeeded and not results["auto"][1][0].succeeded
@@ -154,6 +136,8 @@ class _Capture(ScriptedHandler):
     do_PUT = do_HEAD = _take
 
 
+PER_REQUEST = {"user-agent", "authorization", "x-amz-date", "amz-sdk-invocation-id", "amz-sdk-request"}
+
 EVERY_HEADER = {
     "TargetResource": "arn:aws:s3:::dst", "TargetKeyPrefix": "p re+fix", "MetadataDirective": "REPLACE",
     "NewObjectMetadata": {"CacheControl": "no-cache", "ContentType": "text/plain", "ContentDisposition": "inline",
@@ -182,8 +166,8 @@ def test_request_bytes_equal_boto3s(seaweed, params, token):
         assert lean[:2] == boto[:2]  # method, path and query
         assert lean[3] == boto[3] == b""
         assert _signed(lean[2]) == _signed(boto[2])
-        names = {name.lower() for name in boto[2]} - {"user-agent", "authorization", "x-amz-date", "amz-sdk-invocation-id",
-                                                        "amz-sdk-request"}  # fmt: skip (per request; UA flags vary per call)
+        # Per request, not compared: the signature and date, SDK attempt headers, UA feature flags.
+        names = {name.lower() for name in boto[2]} - PER_REQUEST
         assert names <= {name.lower() for name in lean[2]}, names - {name.lower() for name in lean[2]}
         for name in names:
             assert lean[2].get(name) == boto[2].get(name), name

@@ -41,8 +41,8 @@ class LeanPutObjectCopyOperation(PutObjectCopyOperation):
         super().__init__(params, context)
         self._lean = lean
         bucket = self._target_bucket or _PLACEHOLDER_BUCKET
-        self._copy = capture(lean.client, "copy_object", {"Bucket": bucket, "CopySource": _PLACEHOLDER_SOURCE,
-                                                          **self._copy_args}, drop=frozenset({"x-amz-copy-source"}))  # fmt: skip
+        copy_params = {"Bucket": bucket, "CopySource": _PLACEHOLDER_SOURCE, **self._copy_args}
+        self._copy = capture(lean.client, "copy_object", copy_params, drop=frozenset({"x-amz-copy-source"}))
         self._head = capture(lean.client, "head_object", {"Bucket": bucket, **self._payer})
         self._copy_errors = ErrorParser(lean.client, "CopyObject")
 
