@@ -194,7 +194,9 @@ def test_request_path_label():
     assert request_path("LambdaInvoke", LocalOptions()) == "boto3"
 
 
-def test_run_reports_and_job_show_name_the_path(server_env, capsys, make_job, s3, bucket):
+@pytest.mark.parametrize("operation", [None, {"S3PutObjectCopy": {"TargetKeyPrefix": "copies"}}],
+                         ids=["tagging", "copy"])  # fmt: skip
+def test_run_reports_and_job_show_name_the_path(server_env, capsys, make_job, s3, bucket, operation):
     """End to end: `run` on the lean path and on boto3 gives the same report rows; `job show` says which ran."""
     import json
 
@@ -203,13 +205,14 @@ def test_run_reports_and_job_show_name_the_path(server_env, capsys, make_job, s3
 
     rows, codes = {}, {}
     for path in PATHS:
-        job_path, _ = make_job(6, missing=("gone ü+%.txt",), name=f"job-{path}",
+        job_path, _ = make_job(6, missing=("gone ü+%.txt",), name=f"job-{path}", operation=operation,
                                LocalOptions={"RequestPath": path})  # fmt: skip
         codes[path] = main(["run", str(job_path)])  # 1: some task failed (the missing key)
         job_id = capsys.readouterr().out.splitlines()[0]
         assert main(["job", "show", job_id, "--json"]) == 0
         job = json.loads(capsys.readouterr().out)["Job"]
-        assert job["Local"]["RequestPath"] == request_path("S3PutObjectTagging", LocalOptions(request_path=path))
+        member = next(iter(operation or {"S3PutObjectTagging": None}))
+        assert job["Local"]["RequestPath"] == request_path(member, LocalOptions(request_path=path))
         assert main(["job", "show", job_id]) == 0
         assert f"Request path: {job['Local']['RequestPath']}" in capsys.readouterr().out
         rows[path] = sorted(map(repr, open_report(job["Local"]["ReportLocation"]).rows()))
