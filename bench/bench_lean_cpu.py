@@ -1,4 +1,4 @@
-"""Client CPU per request of the tagging request paths alone: lean (awscrt) vs boto3.
+"""Client CPU per request of the request paths alone: lean (awscrt) vs boto3, tagging and copy.
 
 Same process, same SeaweedFS, same objects; the built operations (as the engine builds
 them) run on a thread pool, interleaved rounds. CPU = this process's user + system time
@@ -29,9 +29,17 @@ from side_by_side import bench_args  # noqa: E402
 from bench_tagging import BUCKET, seed  # noqa: E402
 
 
-def build(server, path: str, workers: int, round_no: int):
+OPERATIONS = {
+    "PutObjectTagging": lambda path, round_no: {"S3PutObjectTagging": {"TagSet": [{"Key": "round",
+                                                                                    "Value": str(round_no)}]}},
+    "CopyObject": lambda path, round_no: {"S3PutObjectCopy": {"TargetKeyPrefix": f"copies-{path}"}},
+}
+"""Operation label -> its JobOperation for (request path, round)."""
+
+
+def build(server, path: str, workers: int, round_no: int, label: str):
     factory = ClientFactory(AwsSettings(endpoint_url=server.endpoint_url, region=server.region), workers)
-    operation = JobOperation.model_validate({"S3PutObjectTagging": {"TagSet": [{"Key": "round", "Value": str(round_no)}]}})
+    operation = JobOperation.model_validate(OPERATIONS[label](path, round_no))
     return build_operation(operation, OperationContext(factory.client("s3"), "bench", options=LocalOptions(request_path=path)))
 
 
@@ -57,18 +65,21 @@ def main() -> None:
 
         entries = [ManifestEntry(i, BUCKET, urllib.parse.unquote_plus(line.split(",")[1].strip()), None, line)
                    for i, line in enumerate(manifest.read_text().splitlines())]  # fmt: skip
-        results: dict[str, list[tuple[float, float]]] = {"auto": [], "boto3": []}
+        results = {(op, path): [] for op in OPERATIONS for path in ("auto", "boto3")}
         for round_no in range(args.rounds):
-            for path in (("auto", "boto3") if round_no % 2 == 0 else ("boto3", "auto")):
-                results[path].append(run(build(server, path, args.workers, round_no), entries, args.workers))
+            for op in OPERATIONS:
+                for path in (("auto", "boto3") if round_no % 2 == 0 else ("boto3", "auto")):
+                    operation = build(server, path, args.workers, round_no, op)
+                    results[op, path].append(run(operation, entries, args.workers))
             print(f"round {round_no + 1}: " + ", ".join(
-                f"{p} {r[-1][0]:.2f} s, {r[-1][1]:.2f} s CPU" for p, r in results.items()), flush=True)  # fmt: skip
+                f"{op} {p} {r[-1][0]:.2f} s, {r[-1][1]:.2f} s CPU" for (op, p), r in results.items()), flush=True)  # fmt: skip
         n = args.objects
-        print(f"\n{n} PutObjectTagging requests, {args.workers} threads, median of {args.rounds} rounds")
-        for path, label in (("auto", "lean (awscrt)"), ("boto3", "boto3")):
-            seconds = statistics.median(r[0] for r in results[path])
-            cpu = statistics.median(r[1] for r in results[path])
-            print(f"  {label:14}: {n / seconds:7.0f} req/s, client CPU {cpu / n * 1000:.3f} ms/request")
+        for op in OPERATIONS:
+            print(f"\n{n} {op} requests, {args.workers} threads, median of {args.rounds} rounds")
+            for path, label in (("auto", "lean (awscrt)"), ("boto3", "boto3")):
+                seconds = statistics.median(r[0] for r in results[op, path])
+                cpu = statistics.median(r[1] for r in results[op, path])
+                print(f"  {label:14}: {n / seconds:7.0f} req/s, client CPU {cpu / n * 1000:.3f} ms/request")
 
 
 if __name__ == "__main__":
