@@ -182,12 +182,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def open_tui(args: argparse.Namespace) -> int:
-    """No subcommand: the terminal UI on the same store and AWS settings."""
+    """No subcommand: the terminal UI on the same store and AWS settings.
+
+    With `--backend aws` it opens on that S3 Control backend; with only `--account-id` or
+    `--control-endpoint` it opens on the local store and `b` switches to the S3 Control one.
+    """
     from s3batch_tui.cli.context import Context
+    from s3batch_tui.core.backends.connect import ControlSettings
     from s3batch_tui.tui.app import build_app
 
     ctx = Context(args)
-    build_app(ctx.settings, ctx.aws).run()
+    control = None
+    if args.backend == "aws" or args.control_account_id or args.control_endpoint:
+        control = ControlSettings(args.control_account_id, args.control_endpoint, args.profile, args.region)
+    build_app(ctx.settings, ctx.aws, control=control, start_on_control=args.backend == "aws").run()
     return 0
 
 
@@ -200,10 +208,6 @@ def main(argv: list[str] | None = None) -> int:
     from s3batch_tui.core.errors import BackendUnreachable, InputError, JobNotFound, JobStateError
 
     if args.command is None:
-        if args.backend == "aws":
-            print("s3batch-tui: error: the TUI shows local jobs only for now; use `job` commands with --backend aws",
-                  file=sys.stderr)  # fmt: skip
-            return EXIT_BAD_INPUT
         return open_tui(args)
     try:
         handler = args.handler

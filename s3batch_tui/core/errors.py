@@ -46,3 +46,7 @@ class IdempotencyConflict(InputError):
 
 class BackendUnreachable(Exception):
     """The S3 Control endpoint did not answer (network, TLS, timeout); nothing is known of the request."""
+
+
+class BackendThrottled(BackendUnreachable):
+    """The S3 Control endpoint refused the request for its rate (TooManyRequestsException, 429): try later."""

@@ -12,7 +12,8 @@ from typing import Any
 
 from textual import work
 
-from s3batch_tui.core.errors import JobNotFound, JobStateError
+from s3batch_tui.core.backends.base import Backend
+from s3batch_tui.core.errors import BackendUnreachable, InputError, JobNotFound, JobStateError
 from s3batch_tui.core.status import JobStatus
 from s3batch_tui.core.store import JobRecord
 from s3batch_tui.core.formatting import plural
@@ -91,6 +92,22 @@ AVAILABLE = {
     "copy_report": lambda r: bool(r.report_location),
 }
 """When each job key applies to a job."""
+CAPABILITY = {"run_job": "run", "pause_resume": "pause", "cancel": "cancel", "confirm_job": "confirm",
+              "priority": "priority", "retry_failed": "retry_failed", "open_report": "report"}  # fmt: skip
+"""The backend capability each job key needs."""
+
+
+def applies_to(backend: Backend, action: str, jobs: list) -> bool:
+    """Whether a key shows for these jobs: it applies to one of them, or the backend cannot do it at all.
+
+    An action the backend cannot do stays visible: pressing it tells why (AWS has no pause)
+    instead of leaving the user to wonder where the key went.
+    """
+    capability = CAPABILITY.get(action)
+    if capability and not backend.capabilities.can(capability):
+        return bool(jobs)
+    applies = AVAILABLE.get(action)
+    return applies is None or any(applies(job) for job in jobs)
 
 
 class JobActionsMixin:
@@ -182,7 +199,7 @@ class JobActionsMixin:
         """Run a job action off the UI thread; tell the user what happened."""
         try:
             result = action()
-        except (JobStateError, JobNotFound, ValueError) as exc:
+        except (JobStateError, JobNotFound, BackendUnreachable, InputError, ValueError) as exc:
             self.app.notify(toast_text(str(exc)), severity="warning")
             return
         self.app.notify(done_message or str(result))

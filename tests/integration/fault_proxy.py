@@ -4,8 +4,8 @@ Real sockets: clients sign for the proxy's host:port and the proxy forwards thei
 bytes unchanged (SeaweedFS verifies SigV4 against the Host header it receives, so
 signatures still check). Faults, switchable while a job runs:
 
-- ``slowdown`` / ``internal``: answer 503 SlowDown / 500 InternalError with an AWS
-  XML body, without forwarding;
+- ``slowdown`` / ``internal`` / ``too_many_requests``: answer 503 SlowDown / 500
+  InternalError / S3 Control's TooManyRequestsException with an AWS XML body, without forwarding;
 - ``reset_before``: reset the client connection before forwarding;
 - ``reset_after``: forward, let the server apply the request, then reset the client
   connection instead of answering (the change happened, the client never knew);
@@ -32,6 +32,7 @@ FAULTS = ("slowdown", "internal", "reset_before", "reset_after")
 _ERROR_BODIES = {
     "slowdown": (503, "Slow Down", "SlowDown", "Please reduce your request rate."),
     "internal": (500, "Internal Server Error", "InternalError", "We encountered an internal error. Please try again."),
+    "too_many_requests": (429, "Too Many Requests", "TooManyRequestsException", "Rate exceeded."),  # S3 Control's
 }
 
 

@@ -20,7 +20,8 @@ from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError, Par
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from s3batch_tui.core.backends.base import Backend, Capabilities
-from s3batch_tui.core.errors import BackendUnreachable, InputError, JobNotFound, JobStateError
+from s3batch_tui.core.backends.view import report_manifest_uri
+from s3batch_tui.core.errors import BackendThrottled, BackendUnreachable, InputError, JobNotFound, JobStateError
 from s3batch_tui.core.job_tags import check_tags
 from s3batch_tui.core.spec import JobSpec, local_extensions
 from s3batch_tui.core.status import JobStatus
@@ -35,17 +36,23 @@ AWS_CAPABILITIES = Capabilities({
 PAGE_SIZE = 1000  # ListJobs MaxResults
 _STATE_ERRORS = {"JobStatusException", "IdempotencyException"}
 _INPUT_ERRORS = {"BadRequestException", "InvalidRequestException", "TooManyTagsException"}
+THROTTLING_ERRORS = {"TooManyRequestsException", "ThrottlingException", "Throttling", "SlowDown", "RequestLimitExceeded"}
 
 
-def control_client(profile: str | None, region: str | None, endpoint: str | None) -> Any:
-    """A boto3 `s3control` client: credentials from the usual chain, `endpoint` as given."""
+def control_client(profile: str | None, region: str | None, endpoint: str | None, attempts: int | None = None) -> Any:
+    """A boto3 `s3control` client: credentials from the usual chain, `endpoint` as given.
+
+    `attempts`: total attempts per request (default: botocore's standard retries); the TUI
+    gives 1, because its refresh scheduler does its own back-off within its request budget.
+    """
     try:
         session = boto3.session.Session(profile_name=profile, region_name=region)
     except ProfileNotFound as exc:
         raise InputError(str(exc), "--profile") from None
     config = Config(
         inject_host_prefix=endpoint is None,
-        retries={"mode": "standard"},  # attempts: AWS_MAX_ATTEMPTS or the profile (3); CreateJob repeats by token
+        # attempts: AWS_MAX_ATTEMPTS or the profile (3); CreateJob repeats by token
+        retries={"mode": "standard"} | ({"total_max_attempts": attempts} if attempts else {}),
         connect_timeout=10,
         read_timeout=60,
     )
@@ -72,6 +79,14 @@ def _host_as_given(netloc: str) -> Callable[..., None]:
     return hook
 
 
+def control_label(account_id: str | None, region: str | None, endpoint: str | None) -> str:
+    """`AWS 123456789012 us-east-1`, with the endpoint when it is not AWS's own."""
+    where = region or "us-east-1"
+    if endpoint and "amazonaws.com" not in endpoint:
+        where = f"{where} at {endpoint}"
+    return f"AWS {account_id or '(account from STS)'} {where}"
+
+
 def caller_account(sts_client: Any) -> str:
     """The account of the credentials in use (STS GetCallerIdentity)."""
     try:
@@ -93,11 +108,7 @@ class S3ControlBackend(Backend):
     @cached_property
     def label(self) -> str:
         """`AWS 123456789012 us-east-1`, or the endpoint for a non-AWS one."""
-        where = self.client.meta.region_name
-        endpoint = self.client.meta.endpoint_url
-        if "amazonaws.com" not in endpoint:
-            where = f"{where} at {endpoint}"
-        return f"AWS {self.account_id} {where}"
+        return control_label(self.account_id, self.client.meta.region_name, self.client.meta.endpoint_url)
 
     def _call(self, operation: Callable[..., dict], **params: Any) -> dict[str, Any]:
         """One request; S3 Control's errors as ours (not found, state, input), unreachable as such."""
@@ -112,6 +123,8 @@ class S3ControlBackend(Backend):
                 raise JobStateError(f"{code}: {message}") from None
             if code in _INPUT_ERRORS:
                 raise InputError(message, code) from None
+            if code in THROTTLING_ERRORS or exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 429:
+                raise BackendThrottled(f"{self.client.meta.endpoint_url}: {code or 'HTTP 429'}: {message}") from None
             raise
         except BotoCoreError as exc:
             if isinstance(exc, ParamValidationError):
@@ -179,9 +192,4 @@ class S3ControlBackend(Backend):
 
     def report_location(self, job_id: str) -> str | None:
         """Where S3 writes the report's manifest: `{Prefix}/job-{id}/manifest.json` in the report bucket."""
-        report = self.describe(job_id).get("Report") or {}
-        if not report.get("Enabled") or not report.get("Bucket"):
-            return None
-        bucket = report["Bucket"].rsplit(":::", 1)[-1]
-        prefix = report.get("Prefix", "").strip("/")
-        return f"s3://{bucket}/{prefix + '/' if prefix else ''}job-{job_id}/manifest.json"
+        return report_manifest_uri(job_id, self.describe(job_id).get("Report"))

@@ -1,0 +1,36 @@
+"""How to reach an S3 Control backend, as the flags give it, and connecting to it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from s3batch_tui.core.backends.s3control import S3ControlBackend, caller_account, control_client, control_label
+
+
+@dataclass(frozen=True)
+class ControlSettings:
+    """`--account-id`, `--control-endpoint`, `--profile`, `--region`: one S3 Control backend."""
+
+    account_id: str | None = None
+    """None: the account of the credentials (STS GetCallerIdentity)."""
+    endpoint: str | None = None
+    """None: AWS's own endpoint for the region."""
+    profile: str | None = None
+    region: str | None = None
+
+    @property
+    def label(self) -> str:
+        """The backend's name before connecting (`AWS 123456789012 us-east-1`)."""
+        return control_label(self.account_id, self.region, self.endpoint)
+
+
+def connect(settings: ControlSettings, attempts: int | None = None) -> S3ControlBackend:
+    """The backend (blocks: makes a boto3 client, and asks STS for the account if not given)."""
+    import boto3
+
+    client = control_client(settings.profile, settings.region, settings.endpoint, attempts=attempts)
+    account = settings.account_id
+    if account is None:
+        session = boto3.session.Session(profile_name=settings.profile, region_name=settings.region)
+        account = caller_account(session.client("sts", region_name=client.meta.region_name))
+    return S3ControlBackend(client, account)
