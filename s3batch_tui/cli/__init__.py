@@ -143,6 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
     priority.set_defaults(handler=command("jobs.cmd_priority"), backend_action="priority")
     retry = job_commands.add_parser("retry-failed", help="create a new job over the failed tasks; prints its id")
     retry.add_argument("job_id", metavar="ID")
+    retry.add_argument("--manifest-to", metavar="s3://BUCKET/PREFIX/",
+                       help="--backend aws: where the failed rows' manifest is uploaded (default: beside the report)")
+    retry.add_argument("--yes", action="store_true", help="--backend aws: submit without asking")
     retry.set_defaults(handler=command("jobs.cmd_retry_failed"), backend_action="retry_failed")
     delete = job_commands.add_parser("delete", help="delete jobs and their staging files (reports written stay)")
     delete.add_argument("job_ids", metavar="ID", nargs="+")

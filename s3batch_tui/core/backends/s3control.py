@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -19,6 +20,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError, ParamValidationError, ProfileNotFound
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
+from s3batch_tui.core.backends.aws_retry import AwsRetryPlan, plan_retry, submit_retry
 from s3batch_tui.core.backends.base import Backend, Capabilities
 from s3batch_tui.core.backends.view import report_manifest_uri
 from s3batch_tui.core.errors import BackendThrottled, BackendUnreachable, InputError, JobNotFound, JobStateError
@@ -30,8 +32,6 @@ AWS_CAPABILITIES = Capabilities({
     "run": "S3 Batch Operations runs a job by itself once it is Ready (confirm a Suspended one)",
     "pause": "AWS S3 Batch Operations has no pause (cancel, then submit the rest again)",
     "resume": "AWS S3 Batch Operations has no pause, so nothing to resume",
-    "retry_failed": "retrying failed tasks on an S3 Control backend is not built yet (it needs the failed rows "
-                    "uploaded as a manifest); read the report with `report show`",
 })  # fmt: skip
 PAGE_SIZE = 1000  # ListJobs MaxResults
 _STATE_ERRORS = {"JobStatusException", "IdempotencyException"}
@@ -101,9 +101,12 @@ class S3ControlBackend(Backend):
 
     capabilities = AWS_CAPABILITIES
 
-    def __init__(self, client: Any, account_id: str) -> None:
+    def __init__(self, client: Any, account_id: str, s3_client: Any = None, token_dir: Path | None = None) -> None:
+        """`s3_client` reads reports and uploads manifests; `token_dir` keeps ClientRequestTokens (retry-failed)."""
         self.client = client
         self.account_id = account_id
+        self.s3_client = s3_client
+        self.token_dir = token_dir
 
     @cached_property
     def label(self) -> str:
@@ -163,7 +166,31 @@ class S3ControlBackend(Backend):
         params = spec.to_json_dict() | {"ClientRequestToken": spec.client_request_token or str(uuid.uuid4())}
         params.pop("AccountId", None)
         params.setdefault("ConfirmationRequired", False)
+        return self.create_request(params)
+
+    def create_request(self, params: dict[str, Any]) -> str:
+        """CreateJob with parameters in boto3's shapes (ClientRequestToken included); returns the job id."""
         return self._call(self.client.create_job, **params)["JobId"]
+
+    def retry_failed_plan(self, job_id: str, manifest_to: str | None = None) -> AwsRetryPlan:
+        """What `retry_failed` would do (reads the job's report; uploads and creates nothing)."""
+        return plan_retry(self, self._s3(), job_id, manifest_to)
+
+    def retry_failed(self, job_id: str, run: bool = True, manifest_to: str | None = None,
+                     plan: AwsRetryPlan | None = None) -> str:  # fmt: skip
+        """A new job over the failed rows of the job's report (S3 runs it by itself); returns its id.
+
+        Give the `plan` that was shown, so that what runs is what the user saw.
+        """
+        if self.token_dir is None:
+            raise InputError("no place to keep the ClientRequestToken (S3ControlBackend token_dir)", "retry-failed")
+        plan = plan or self.retry_failed_plan(job_id, manifest_to)
+        return submit_retry(self, self._s3(), plan, self.token_dir)
+
+    def _s3(self) -> Any:
+        if self.s3_client is None:
+            raise InputError("an S3 client is needed to read reports (S3ControlBackend s3_client)", "retry-failed")
+        return self.s3_client
 
     def cancel(self, job_id: str) -> None:
         """UpdateJobStatus to Cancelled."""
