@@ -32,6 +32,8 @@ from s3batch_tui.tui.screens.help import HelpScreen
 from s3batch_tui.tui.screens.jobs import JobsScreen, interrupted
 from s3batch_tui.tui.screens.quit import QuitScreen, ResumeScreen
 
+TOKEN_DIR = "aws-tokens"
+"""Under the data dir, as for the CLI: ClientRequestTokens of S3 Control requests made without a job file."""
 RUNNING = frozenset({JobStatus.PREPARING, JobStatus.READY, JobStatus.ACTIVE, JobStatus.PAUSING,
                      JobStatus.CANCELLING, JobStatus.COMPLETING, JobStatus.FAILING})  # fmt: skip
 """Statuses in which some runner works on the job (ours, or one from another session)."""
@@ -149,7 +151,8 @@ class S3BatchApp(App):
     @work(thread=True, exclusive=True, group="connect", exit_on_error=False)
     def _connect_control(self, settings: ControlSettings) -> None:
         try:  # one attempt per request: the refresher backs off itself, within its budget
-            self.post_message(BackendConnected(connect(settings, attempts=1)))
+            backend = connect(settings, attempts=1, s3_client=self.s3(), token_dir=self.settings.data_dir / TOKEN_DIR)
+            self.post_message(BackendConnected(backend))
         except (InputError, BackendUnreachable) as exc:
             self.notify(f"Cannot use {settings.label}: {exc}", severity="error", timeout=15)
 

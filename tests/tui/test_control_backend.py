@@ -42,13 +42,13 @@ def control(served, seaweed):
     return served.client(seaweed.access_key, seaweed.secret_key)
 
 
-def create(control, tmp_path, s3, bucket, name: str, count: int = 4) -> str:
-    """A job tagging `count` fresh objects, waiting for confirmation, reporting to S3."""
+def create(control, tmp_path, s3, bucket, name: str, count: int = 4, missing: int = 0) -> str:
+    """A job tagging `count` fresh objects (and `missing` absent ones), waiting for confirmation, reporting to S3."""
     keys = seed_objects(s3, bucket, [f"{name} {i}" for i in range(count)])
     manifest = tmp_path / f"{name}.csv"
-    write_manifest(manifest, bucket, keys)
+    write_manifest(manifest, bucket, keys + [f"{name}-absent-{i}" for i in range(missing)])
     return control.create_job(
-        AccountId=ACCOUNT, ConfirmationRequired=True, Description=name, Priority=10,
+        AccountId=ACCOUNT, ConfirmationRequired=missing == 0, Description=name, Priority=10,
         Operation={"S3PutObjectTagging": {"TagSet": [{"Key": "via", "Value": "tui"}]}},
         Manifest={"Spec": {"Format": "S3BatchOperations_CSV_20180820", "Fields": ["Bucket", "Key"]},
                   "Location": {"ObjectArn": f"file://{manifest}", "ETag": "local"}},
@@ -84,9 +84,11 @@ async def test_jobs_of_a_served_backend_are_listed_inspected_and_steered(tmp_pat
                                                                          bucket, server_env):  # fmt: skip
     first = create(control, tmp_path, s3, bucket, "first")
     second = create(control, tmp_path, s3, bucket, "second")
+    failing = create(control, tmp_path, s3, bucket, "failing", count=1, missing=2)
     app = control_app(tmp_path, seaweed, served.endpoint_url)
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: status_of(app, first) == status_of(app, second) == "Suspended", "not listed")
+        await until(pilot, lambda: status_of(app, first) == status_of(app, second) == "Suspended"
+                    and status_of(app, failing) == "Complete", "not listed")  # fmt: skip
         assert app.sub_title == f"AWS {ACCOUNT} us-east-1 at {served.endpoint_url}"
         screen = app.screen
         assert isinstance(screen, JobsScreen) and {first, second} <= set(screen.table._rows)
@@ -124,6 +126,15 @@ async def test_jobs_of_a_served_backend_are_listed_inspected_and_steered(tmp_pat
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("y")
         await until(pilot, lambda: status_of(app, second) == "Cancelled", "not cancelled")
+
+        app.screen.table.select(failing)  # R: the plan first, then the failed rows become a new job's manifest
+        await pilot.press("R")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "no retry plan shown")
+        plan = str(app.screen.query_one("#confirm-question").render())
+        assert "Retry 2 failed tasks of job" in plan and "S3PutObjectTagging" in plan, plan
+        await pilot.press("y")
+        await until(pilot, lambda: any((j.description or "").startswith("Retry of 2 failed tasks")
+                                       for j in app.jobs.values()), "no retry job")  # fmt: skip
         await pilot.press("b")  # back to the local store: none of the served jobs there
         await until(pilot, lambda: app.sub_title == "local" and not app.jobs, "not switched")
 

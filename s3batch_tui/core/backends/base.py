@@ -113,6 +113,10 @@ class Backend(ABC):
         """A new job over the failed tasks of `job_id`; returns its id."""
         raise self._unsupported("retry_failed")
 
+    def retry_failed_plan(self, job_id: str) -> Any:
+        """What `retry_failed` would do, for a front end to show first (None: nothing worth asking)."""
+        return None
+
     def report_location(self, job_id: str) -> str | None:
         """Where the job's completion report is or will be (None: no report)."""
         raise self._unsupported("report")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from s3batch_tui.core.backends.s3control import S3ControlBackend, caller_account, control_client, control_label
 
@@ -24,8 +26,12 @@ class ControlSettings:
         return control_label(self.account_id, self.region, self.endpoint)
 
 
-def connect(settings: ControlSettings, attempts: int | None = None) -> S3ControlBackend:
-    """The backend (blocks: makes a boto3 client, and asks STS for the account if not given)."""
+def connect(settings: ControlSettings, attempts: int | None = None, s3_client: Any = None,
+            token_dir: Path | None = None) -> S3ControlBackend:  # fmt: skip
+    """The backend (blocks: makes a boto3 client, and asks STS for the account if not given).
+
+    `s3_client` reads reports and uploads manifests, `token_dir` keeps ClientRequestTokens (retry-failed).
+    """
     import boto3
 
     client = control_client(settings.profile, settings.region, settings.endpoint, attempts=attempts)
@@ -33,4 +39,4 @@ def connect(settings: ControlSettings, attempts: int | None = None) -> S3Control
     if account is None:
         session = boto3.session.Session(profile_name=settings.profile, region_name=settings.region)
         account = caller_account(session.client("sts", region_name=client.meta.region_name))
-    return S3ControlBackend(client, account)
+    return S3ControlBackend(client, account, s3_client, token_dir)
