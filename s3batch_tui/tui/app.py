@@ -176,10 +176,15 @@ class S3BatchApp(App):
     def _poll_control(self, refresher: Refresher) -> None:
         """Refresh the S3 Control backend's jobs within the request budget, until another backend is chosen."""
         worker = get_current_worker()
+        shown: tuple | None = None
         while not worker.is_cancelled:
             wait = refresher.step()
-            self.post_message(JobsLoaded(list(refresher.jobs.values()), refresher.state))
-            self._poll_wakeup.wait(wait)
+            # A new answer, or a new second of a back-off's countdown: worth a redraw; nothing else is.
+            news = (refresher.sent, refresher.state, int(wait) if refresher.state.problem else 0)
+            if news != shown:
+                shown = news
+                self.post_message(JobsLoaded(list(refresher.jobs.values()), refresher.state))
+            self._poll_wakeup.wait(min(wait, 1.0))
             self._poll_wakeup.clear()
 
     def on_jobs_loaded(self, message: JobsLoaded) -> None:

@@ -169,3 +169,41 @@ async def test_an_unreachable_backend_is_shown_not_fatal(tmp_path, seaweed, serv
         assert "unreachable" in shown and "next refresh in" in shown
         await pilot.press("b")
         await until(pilot, lambda: app.sub_title == "local", "cannot switch back")
+
+
+async def test_the_wizard_submits_to_the_served_backend_asking_for_a_role_and_where_to_upload(
+        tmp_path, served, control, seaweed, s3, bucket, server_env, monkeypatch):  # fmt: skip
+    from textual.widgets import Input
+
+    from tests.tui.test_wizard import add_tag, settle, to_operation_step
+
+    keys = seed_objects(s3, bucket, ["wiz 1", "wiz 2"])
+    write_manifest(tmp_path / "wizard.csv", bucket, keys)
+    monkeypatch.chdir(tmp_path)
+    app = control_app(tmp_path, seaweed, served.endpoint_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.refresh_state is not None and app.refresh_state.listed, "not listed")
+        await to_operation_step(app, pilot, "wizard.csv")
+        await add_tag(pilot, "wizard", "aws")
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        app.screen.query_one("#opt-description", Input).value = "from the wizard"
+        app.screen.query_one("#opt-report_bucket", Input).value = f"s3://{bucket}"
+        await pilot.pause()
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        await pilot.press("r")
+        await until(pilot, lambda: "IAM role" in str(getattr(app.screen, "title_text", "")), "no role asked")
+        app.screen.query_one(Input).value = f"arn:aws:iam::{ACCOUNT}:role/wizard"
+        await pilot.press("enter")
+        await until(pilot, lambda: "Upload the manifest" in str(getattr(app.screen, "title_text", "")),
+                    "no upload place asked")  # fmt: skip
+        app.screen.query_one(Input).value = f"s3://{bucket}/uploads/"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await until(pilot, lambda: any(j.description == "from the wizard" for j in app.jobs.values()), "not listed")
+    [job_id] = [j.id for j in app.jobs.values() if j.description == "from the wizard"]
+    job = control.describe_job(AccountId=ACCOUNT, JobId=job_id)["Job"]
+    assert job["RoleArn"] == f"arn:aws:iam::{ACCOUNT}:role/wizard"
+    assert job["Manifest"]["Location"]["ObjectArn"].startswith(f"arn:aws:s3:::{bucket}/uploads/")
+    assert job["Operation"] == {"S3PutObjectTagging": {"TagSet": [{"Key": "wizard", "Value": "aws"}]}}

@@ -30,6 +30,8 @@ LIST_EVERY = 15.0
 DESCRIBE_EVERY = 2.0
 """An active job is described at most this often."""
 BACKOFF_FIRST, BACKOFF_MAX = 2.0, 60.0
+IDLE_WAIT = 0.25
+"""Seconds between looks when everything is fresh (`want` and `list_soon` callers also wake the loop)."""
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,7 @@ class Refresher:
                 return (1 - self._tokens) / self.rate
             request = self._next_request(now)
             if request is None:
-                return min(1 / self.rate, self.describe_every)
+                return IDLE_WAIT
             self._tokens -= 1
         self.sent += 1
         try:
