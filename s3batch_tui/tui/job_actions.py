@@ -13,7 +13,6 @@ from typing import Any
 from textual import work
 from textual.message import Message
 
-from s3batch_tui.core.backends.base import Backend
 from s3batch_tui.core.errors import BackendUnreachable, InputError, JobNotFound, JobStateError
 from s3batch_tui.core.status import JobStatus
 from s3batch_tui.core.store import JobRecord
@@ -93,20 +92,14 @@ AVAILABLE = {
     "copy_report": lambda r: bool(r.report_location),
 }
 """When each job key applies to a job."""
-CAPABILITY = {"run_job": "run", "pause_resume": "pause", "cancel": "cancel", "confirm_job": "confirm",
-              "priority": "priority", "retry_failed": "retry_failed", "open_report": "report"}  # fmt: skip
-"""The backend capability each job key needs."""
 
 
-def applies_to(backend: Backend, action: str, jobs: list) -> bool:
-    """Whether a key shows for these jobs: it applies to one of them, or the backend cannot do it at all.
+def applies_to(action: str, jobs: list) -> bool:
+    """Whether a job key shows for these jobs: it applies to one of them by its status.
 
-    An action the backend cannot do stays visible: pressing it tells why (AWS has no pause)
-    instead of leaving the user to wonder where the key went.
+    Whether the backend can do it at all is not asked here: a key the backend cannot do
+    (pause on AWS) still shows where it would apply, and pressing it says why not.
     """
-    capability = CAPABILITY.get(action)
-    if capability and not backend.capabilities.can(capability):
-        return bool(jobs)
     applies = AVAILABLE.get(action)
     return applies is None or any(applies(job) for job in jobs)
 

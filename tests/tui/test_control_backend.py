@@ -96,7 +96,7 @@ async def test_jobs_of_a_served_backend_are_listed_inspected_and_steered(tmp_pat
         await pilot.press("plus", "plus")
         await until(pilot, lambda: control.describe_job(AccountId=ACCOUNT, JobId=first)["Job"]["Priority"] == 12,
                     "priority not raised")  # fmt: skip
-        await pilot.press("p")  # S3 Batch Operations has no pause: the key says why
+        screen.action_pause_resume()  # S3 Batch Operations has no pause: the key (shown while a job runs) says why
         await until(pilot, lambda: "has no pause" in messages(app), "no reason shown for p")
         await pilot.press("y")
         await until(pilot, lambda: status_of(app, first) == "Complete", "not confirmed", timeout=60)

@@ -147,9 +147,9 @@ class ControlInspectorScreen(JobActionsMixin, Screen):
         return self.record
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Keys that do not apply to the job's status are hidden; those the backend cannot do show their reason."""
+        """Keys that do not apply to the job's status are hidden; those the backend cannot do say why when pressed."""
         record = self.record
-        return applies_to(self.app.actions, action, [record] if record else [])
+        return applies_to(action, [record] if record else [])
 
     def action_back(self) -> None:
         self.dismiss()

@@ -173,12 +173,13 @@ class JobsScreen(JobActionsMixin, Screen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Job keys that do not apply to the selected job (or any marked one) are hidden and do nothing.
 
-        Keys the backend cannot do at all stay shown and say why when pressed.
+        A key the backend cannot do at all (pause on AWS) still shows where it would apply,
+        and says why not when pressed.
         """
         jobs = self._targets() if action in MARKED_ACTIONS else [j for j in [self._selected()] if j]
         if action in ("delete_jobs", "clone_job"):  # the store's own: its history, the spec it keeps
             return any(isinstance(job, JobRecord) and (action == "clone_job" or _deletable(job)) for job in jobs)
-        return applies_to(self.app.actions, action, jobs)
+        return applies_to(action, jobs)
 
     def on_data_table_row_highlighted(self) -> None:
         self._refresh_keys()
