@@ -19,7 +19,7 @@ from s3batch_tui.core.backends.local import LocalBackend
 from s3batch_tui.core.backends.refresh import RATE, Refresher, RefreshState
 from s3batch_tui.core.backends.view import JobView
 from s3batch_tui.core.browse import LazyClient
-from s3batch_tui.core.errors import BackendUnreachable, InputError, JobNotFound, JobStateError
+from s3batch_tui.core.errors import JobNotFound, JobStateError
 from s3batch_tui.core.formatting import RateTracker
 from s3batch_tui.core.launcher import Launcher
 from s3batch_tui.core.s3 import AwsSettings, credentials_available
@@ -86,7 +86,8 @@ class S3BatchApp(App):
         self.refresher: Refresher | None = None
         """Keeps the S3 Control backend's jobs fresh while it is in use."""
         self.refresh_state: RefreshState | None = None
-        self.jobs: dict[str, JobRecord] = {}
+        self.jobs: dict[str, JobRecord | JobView] = {}
+        """The jobs of the backend in use, as of its last read."""
         self.rates_by_job: dict[str, float] = {}
         self.poll_interval = poll_interval
         self.check_credentials = check_credentials
@@ -153,7 +154,7 @@ class S3BatchApp(App):
         try:  # one attempt per request: the refresher backs off itself, within its budget
             backend = connect(settings, attempts=1, s3_client=self.s3(), token_dir=self.settings.data_dir / TOKEN_DIR)
             self.post_message(BackendConnected(backend))
-        except (InputError, BackendUnreachable) as exc:
+        except Exception as exc:  # noqa: BLE001 - e.g. no credentials, STS refused: said, and the TUI stays usable
             self.notify(f"Cannot use {settings.label}: {exc}", severity="error", timeout=15)
 
     def on_backend_connected(self, message: BackendConnected) -> None:

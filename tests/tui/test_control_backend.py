@@ -93,8 +93,8 @@ async def test_jobs_of_a_served_backend_are_listed_inspected_and_steered(tmp_pat
         screen = app.screen
         assert isinstance(screen, JobsScreen) and {first, second} <= set(screen.table._rows)
         screen.table.select(first)
-        await pilot.press("plus", "plus")
-        await until(pilot, lambda: control.describe_job(AccountId=ACCOUNT, JobId=first)["Job"]["Priority"] == 12,
+        await pilot.press("plus", "plus", "plus")  # a burst: each press counts
+        await until(pilot, lambda: control.describe_job(AccountId=ACCOUNT, JobId=first)["Job"]["Priority"] == 13,
                     "priority not raised")  # fmt: skip
         screen.action_pause_resume()  # S3 Batch Operations has no pause: the key (shown while a job runs) says why
         await until(pilot, lambda: "has no pause" in messages(app), "no reason shown for p")
@@ -110,7 +110,7 @@ async def test_jobs_of_a_served_backend_are_listed_inspected_and_steered(tmp_pat
         facts = " ".join(str(w.render()) for w in inspector.query("#inspector-history Static"))
         report = f"s3://{bucket}/tui-reports/job-{first}/manifest.json"
         for expected in ("Complete", "4 of 4 done: 4 succeeded, 0 failed", report, "team=photo", "Active for",
-                         f"arn:aws:iam::{ACCOUNT}:role/tui", "Priority 12"):  # fmt: skip
+                         f"arn:aws:iam::{ACCOUNT}:role/tui", "Priority 13"):  # fmt: skip
             assert expected in facts.replace("\n", " "), expected
         spec = " ".join(str(w.render()) for w in inspector.query("#inspector-spec Static"))
         assert "via=tui" in spec
