@@ -13,7 +13,6 @@ import pytest
 
 from s3batch_tui.core.backends.base import Backend
 from s3batch_tui.core.backends.refresh import Refresher
-from s3batch_tui.core.backends.view import JobView, report_manifest_uri
 from s3batch_tui.core.errors import BackendThrottled, BackendUnreachable, JobNotFound
 from s3batch_tui.core.formatting import format_duration
 
@@ -134,18 +133,3 @@ def test_the_users_own_requests_count_against_the_budget():
     refresher.spend(4)
     assert refresher.step() == pytest.approx(2.0)  # 4 tokens owed at 2 a second (1 was in the bucket)
     assert backend.calls == []
-
-
-def test_a_view_is_read_from_either_answer_and_keeps_what_only_describe_told():
-    listed = {"JobId": "j", "Status": "Complete", "Operation": "S3PutObjectTagging", "Priority": 3,
-              "CreationTime": CREATED, "ProgressSummary": {"TotalNumberOfTasks": 5, "NumberOfTasksSucceeded": 5,
-                                                          "NumberOfTasksFailed": 0, "Timers": {"ElapsedTimeInActiveSeconds": 7}}}  # fmt: skip
-    view = JobView.from_answer(listed)
-    assert (view.operation, view.priority, view.total_tasks, view.active_seconds) == ("S3PutObjectTagging", 3, 5, 7.0)
-    assert view.created_at == CREATED.timestamp() and view.details is None and view.report_location is None
-    described = listed | {"Operation": {"S3PutObjectTagging": {}}, "RoleArn": "r",
-                          "Report": {"Enabled": True, "Bucket": "arn:aws:s3:::b"}}  # fmt: skip
-    view = JobView.from_answer(listed, JobView.from_answer(described))
-    assert view.report_location == "s3://b/job-j/manifest.json" and view.details["RoleArn"] == "r"
-    assert report_manifest_uri("j", {"Enabled": False}) is None
-    assert JobView.from_answer(listed | {"ProgressSummary": {}}).total_tasks is None
