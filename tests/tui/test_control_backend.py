@@ -167,6 +167,8 @@ async def test_an_unreachable_backend_is_shown_not_fatal(tmp_path, seaweed, serv
         await pilot.pause(0.2)
         shown = str(app.screen.query_one("#jobs-empty").render())
         assert "unreachable" in shown and "next refresh in" in shown
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        assert {"backend: local", f"backend: AWS {ACCOUNT} us-east-1 at http://127.0.0.1:1"} <= set(titles)
         await pilot.press("b")
         await until(pilot, lambda: app.sub_title == "local", "cannot switch back")
 
