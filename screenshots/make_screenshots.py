@@ -122,11 +122,43 @@ async def shoot_small_and_light(ctx: Context) -> list[str]:
     return saved
 
 
+async def shoot_control(settings_dir: Path) -> list[str]:
+    """The jobs table and inspector on an S3 Control backend, from fixed ListJobs/DescribeJob answers.
+
+    The answers are the snapshot tests' (tests/tui/control_snapshot.py): AWS-sized jobs
+    that no local server would run for a picture.
+    """
+    from s3batch_tui.settings import Settings
+    from s3batch_tui.tui.messages import BackendConnected
+    from tests.tui.control_snapshot import JOBS, FixedControlBackend
+
+    app = build_app(Settings.load(settings_dir), check_credentials=False, offer_resume=False, refresh_rate=50.0)
+    async with app.run_test(size=SIZE) as pilot:
+        app.post_message(BackendConnected(FixedControlBackend()))
+        while not (len(app.jobs) == len(JOBS) and all(j.details for j in app.jobs.values())):
+            await pilot.pause(0.1)
+        await settle(app, pilot)
+        app.clear_notifications()
+        await pilot.pause(0.3)
+        app.save_screenshot(filename="14-aws-jobs.svg", path=str(OUT))
+        await pilot.press("enter")
+        while getattr(app.screen, "tags", None) is None:
+            await pilot.pause(0.1)
+        await settle(app, pilot)
+        app.save_screenshot(filename="15-aws-inspector.svg", path=str(OUT))
+    return ["14-aws-jobs", "15-aws-inspector"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--objects", type=int, default=400)
+    parser.add_argument("--only-aws", action="store_true", help="only the S3 Control backend's screens")
     args = parser.parse_args()
     os.environ["TZ"] = "UTC"
+    if args.only_aws:
+        saved = asyncio.run(shoot_control(Path(tempfile.mkdtemp(prefix="s3batch-screens-"))))
+        print("\n".join(f"screenshots/{name}.svg" for name in saved))
+        return
     workdir = Path(tempfile.mkdtemp(prefix="s3batch-screens-"))
     server = start_moto()
     try:
@@ -139,6 +171,7 @@ def main() -> None:
         for name in ("tag-photos", "restore-archive"):
             ctx.store.create_job(str(uuid.uuid4()), load_job_spec(data.job_files[name]))
         saved = asyncio.run(shoot(ctx, workdir))
+        saved += asyncio.run(shoot_control(workdir / "aws-store"))
     finally:
         server.stop()
     print("\n".join(f"screenshots/{name}.svg" for name in saved))

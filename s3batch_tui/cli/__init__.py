@@ -144,6 +144,9 @@ def build_parser() -> argparse.ArgumentParser:
     priority.set_defaults(handler=command("jobs.cmd_priority"), backend_action="priority")
     retry = job_commands.add_parser("retry-failed", help="create a new job over the failed tasks; prints its id")
     retry.add_argument("job_id", metavar="ID")
+    retry.add_argument("--manifest-to", metavar="s3://BUCKET/PREFIX/",
+                       help="--backend aws: where the failed rows' manifest is uploaded (default: beside the report)")
+    retry.add_argument("--yes", action="store_true", help="--backend aws: submit without asking")
     retry.set_defaults(handler=command("jobs.cmd_retry_failed"), backend_action="retry_failed")
     delete = job_commands.add_parser("delete", help="delete jobs and their staging files, or forget mirrored S3 Control jobs (reports written stay)")
     delete.add_argument("job_ids", metavar="ID", nargs="+")
@@ -183,12 +186,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def open_tui(args: argparse.Namespace) -> int:
-    """No subcommand: the terminal UI on the same store and AWS settings."""
+    """No subcommand: the terminal UI on the same store and AWS settings.
+
+    With `--backend aws` it opens on that S3 Control backend; with only `--account-id` or
+    `--control-endpoint` it opens on the local store and `b` switches to the S3 Control one.
+    """
     from s3batch_tui.cli.context import Context
+    from s3batch_tui.core.backends.connect import ControlSettings
     from s3batch_tui.tui.app import build_app
 
     ctx = Context(args)
-    build_app(ctx.settings, ctx.aws).run()
+    control = None
+    if args.backend == "aws" or args.control_account_id or args.control_endpoint:
+        control = ControlSettings(args.control_account_id, args.control_endpoint, args.profile, args.region)
+    build_app(ctx.settings, ctx.aws, control=control, start_on_control=args.backend == "aws").run()
     return 0
 
 
@@ -201,10 +212,6 @@ def main(argv: list[str] | None = None) -> int:
     from s3batch_tui.core.errors import BackendUnreachable, InputError, JobNotFound, JobStateError
 
     if args.command is None:
-        if args.backend == "aws":
-            print("s3batch-tui: error: the TUI shows local jobs only for now; use `job` commands with --backend aws",
-                  file=sys.stderr)  # fmt: skip
-            return EXIT_BAD_INPUT
         return open_tui(args)
     try:
         handler = args.handler

@@ -211,6 +211,8 @@ def cmd_priority(args: argparse.Namespace) -> int:
 
 def cmd_retry_failed(args: argparse.Namespace) -> int:
     """`job retry-failed ID`: a new job over the failed tasks; prints its id."""
+    if args.manifest_to:
+        raise CliError("--manifest-to: a local retry reads its failed tasks from the store; it applies with --backend aws")
     ctx = Context(args)
     try:
         print(create_retry_job(ctx.store, ctx.settings, ctx.resolve(args.job_id)))

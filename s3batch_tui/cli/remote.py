@@ -20,28 +20,35 @@ from s3batch_tui.cli.context import EXIT_OFFLINE, EXIT_OK, CliError, Context
 from s3batch_tui.cli.looks import print_table
 from s3batch_tui.cli.progress import format_duration
 from s3batch_tui.core.backends import BackendUnreachable, S3ControlBackend, Unsupported
-from s3batch_tui.core.backends.mirroring import ControlMirror, as_descriptor, as_job, backend_identity, report_uri
+from s3batch_tui.core.backends.mirroring import ControlMirror, as_descriptor, as_job, backend_identity
 from s3batch_tui.core.backends.roles import batch_roles
 from s3batch_tui.core.backends.s3control import (AWS_CAPABILITIES, caller_account, control_attempts, control_client,
                                                  control_retry_policy)  # fmt: skip
+from s3batch_tui.core.backends.view import report_manifest_uri
 from s3batch_tui.core.backends.submit import kept_token, request_digest, upload_manifest, with_token
 from s3batch_tui.core.errors import InputError, JobNotFound
 from s3batch_tui.core.job_tags import parse_tag_args
 from s3batch_tui.core.spec import JobSpec, load_job_spec, local_extensions
 
+TOKEN_DIR = "aws-tokens"  # under the data dir: ClientRequestTokens of requests made without a job file
 LOCAL_ONLY = {"create": "`job create` stores a local job; an S3 Control backend takes `job submit JOB.json`"}
 
 
-def control_backend(args: argparse.Namespace, account_hint: str | None = None) -> S3ControlBackend:
-    """The S3 Control backend the flags name (credentials from --profile or the usual chain)."""
+def control_backend(args: argparse.Namespace, account_hint: str | None = None, with_s3: bool = False) -> S3ControlBackend:
+    """The S3 Control backend the flags name (credentials from --profile or the usual chain).
+
+    `with_s3`: also give it an S3 client (reports, manifest uploads) and a place to keep tokens.
+    """
     client = control_client(args.profile, args.region, args.control_endpoint)
     account = args.control_account_id or account_hint
     if account is None:  # STS is AWS's; with a control endpoint, give --account-id
         session = boto3.session.Session(profile_name=args.profile, region_name=args.region)
         account = caller_account(session.client("sts", region_name=client.meta.region_name))
-    backend = S3ControlBackend(client, account)
+    ctx = Context(args)
+    s3, token_dir = (ctx.clients.client("s3"), ctx.settings.data_dir / TOKEN_DIR) if with_s3 else (None, None)
+    backend = S3ControlBackend(client, account, s3, token_dir)
     backend.retry_policy = control_retry_policy(control_attempts(args.profile))
-    backend.mirror = ControlMirror(Context(args).store, backend_identity(client, account))
+    backend.mirror = ControlMirror(ctx.store, backend_identity(client, account))
     return backend
 
 
@@ -49,7 +56,8 @@ def dispatch(args: argparse.Namespace):
     """The handler for a command on an S3 Control backend (raises Unsupported for the rest)."""
     action = getattr(args, "backend_action", None)
     handlers = {"list": cmd_list, "describe": cmd_show, "cancel": cmd_status, "confirm": cmd_status,
-                "priority": cmd_priority, "tags": cmd_tags, "submit": cmd_submit}  # fmt: skip
+                "priority": cmd_priority, "tags": cmd_tags, "submit": cmd_submit,
+                "retry_failed": cmd_retry_failed}  # fmt: skip
     if action in handlers:
         return handlers[action]
     reason = AWS_CAPABILITIES.reason(action or "") or LOCAL_ONLY.get(action or "")
@@ -114,7 +122,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     offline = seen = None
     try:
         job = backend.describe(args.job_id)
-        report = report_uri(job["JobId"], job.get("Report"))
+        report = report_manifest_uri(job["JobId"], job.get("Report"))
     except (BackendUnreachable, JobNotFound) as exc:
         try:
             mirrored = backend.mirror.get(args.job_id)
@@ -218,4 +226,28 @@ def cmd_submit(args: argparse.Namespace) -> int:
                        f"{token} makes S3 Control answer with that job, not a second one") from None  # fmt: skip
     print(job_id)
     print(f"Submitted to {backend.label} (ClientRequestToken {token})", file=sys.stderr)
+    return EXIT_OK
+
+
+def confirmed(question: str) -> bool:
+    """Ask on the terminal; without one (a script, a pipe) the answer is no: give --yes."""
+    if not sys.stdin.isatty():
+        return False
+    return input(f"{question} [y/N] ").strip().lower() in ("y", "yes")
+
+
+def cmd_retry_failed(args: argparse.Namespace) -> int:
+    """`job retry-failed ID [--manifest-to s3://…] [--yes]`: the plan, then (confirmed) the new job's id."""
+    backend = control_backend(args, with_s3=True)
+    plan = backend.retry_failed_plan(args.job_id, args.manifest_to)
+    print("\n".join(plan.lines()), file=sys.stderr)  # stdout carries only the new job's id
+    if not args.yes and not confirmed("Upload the manifest and create the job?"):
+        raise CliError("nothing uploaded or created; confirm at the prompt or give --yes")
+    try:
+        job_id = backend.retry_failed(args.job_id, plan=plan)
+    except BackendUnreachable as exc:
+        raise CliError(f"{exc}\nThe job may have been created: run the same command again; its kept "
+                       "ClientRequestToken makes S3 Control answer with that job, not a second one") from None
+    print(job_id)
+    print(f"Submitted to {backend.label}", file=sys.stderr)
     return EXIT_OK

@@ -47,3 +47,7 @@ class IdempotencyConflict(InputError):
 class BackendUnreachable(Exception):
     """The S3 Control endpoint did not answer usefully after every retry (network, TLS, timeout, or only
     transient faults and throttling); whether the request took effect is not known."""
+
+
+class BackendThrottled(BackendUnreachable):
+    """The S3 Control endpoint refused the request for its rate (TooManyRequestsException, 429): try later."""

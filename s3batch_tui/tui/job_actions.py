@@ -11,8 +11,9 @@ from collections.abc import Callable
 from typing import Any
 
 from textual import work
+from textual.message import Message
 
-from s3batch_tui.core.errors import JobNotFound, JobStateError
+from s3batch_tui.core.errors import BackendUnreachable, InputError, JobNotFound, JobStateError
 from s3batch_tui.core.status import JobStatus
 from s3batch_tui.core.store import JobRecord
 from s3batch_tui.core.formatting import plural
@@ -93,6 +94,25 @@ AVAILABLE = {
 """When each job key applies to a job."""
 
 
+def applies_to(action: str, jobs: list) -> bool:
+    """Whether a job key shows for these jobs: it applies to one of them by its status.
+
+    Whether the backend can do it at all is not asked here: a key the backend cannot do
+    (pause on AWS) still shows where it would apply, and pressing it says why not.
+    """
+    applies = AVAILABLE.get(action)
+    return applies is None or any(applies(job) for job in jobs)
+
+
+class RetryPlanned(Message):
+    """A backend worked out what retrying a job's failed tasks would do: ask before doing it."""
+
+    def __init__(self, job: Any, plan: Any) -> None:
+        super().__init__()
+        self.job = job
+        self.plan = plan
+
+
 class JobActionsMixin:
     """`action_*` methods for the job commands; mix into a Screen.
 
@@ -128,11 +148,35 @@ class JobActionsMixin:
             self._do(lambda j=job: f"Job {j.id[:8]} priority {self.app.actions.change_priority(j.id, delta)}")
 
     def action_retry_failed(self) -> None:
-        if (job := self._selected()) is None:
-            return
+        if (job := self._selected()) is not None:
+            self._plan_retry(job)
 
+    @work(thread=True, exit_on_error=False, group="job-actions")
+    def _plan_retry(self, job: Any) -> None:
+        """Ask the backend what a retry would do; a plan is shown before anything is uploaded or created."""
+        try:
+            plan = self.app.actions.retry_failed_plan(job.id)
+        except (JobStateError, JobNotFound, BackendUnreachable, InputError) as exc:
+            self.app.notify(toast_text(str(exc)), severity="warning")
+            return
+        if plan is None:
+            self._retry(job, None)
+        else:
+            self.post_message(RetryPlanned(job, plan))
+
+    def on_retry_planned(self, message: RetryPlanned) -> None:
+        def submit_if_confirmed(confirmed: bool | None) -> None:
+            if confirmed:
+                self._retry(message.job, message.plan)
+
+        label = f"Retry {plural(message.plan.failed, 'failed task')}"
+        question = "\n".join(line.strip() for line in message.plan.lines())
+        self.app.push_screen(ConfirmScreen(label, question, "Upload and submit"), submit_if_confirmed)
+
+    def _retry(self, job: Any, plan: Any) -> None:
         def retry() -> str:
-            new_id = self.app.actions.retry_failed(job.id)
+            new_id = self.app.actions.retry_failed(job.id) if plan is None else \
+                self.app.actions.retry_failed(job.id, plan=plan)  # fmt: skip
             self.app.post_message(JobCreated(new_id))  # the jobs table selects it
             return f"Retrying {plural(job.failed, 'failed task')} as job {new_id[:8]}"
 
@@ -182,7 +226,7 @@ class JobActionsMixin:
         """Run a job action off the UI thread; tell the user what happened."""
         try:
             result = action()
-        except (JobStateError, JobNotFound, ValueError) as exc:
+        except (JobStateError, JobNotFound, BackendUnreachable, InputError, ValueError) as exc:
             self.app.notify(toast_text(str(exc)), severity="warning")
             return
         self.app.notify(done_message or str(result))

@@ -4,8 +4,8 @@ Real sockets: clients sign for the proxy's host:port and the proxy forwards thei
 bytes unchanged (SeaweedFS verifies SigV4 against the Host header it receives, so
 signatures still check). Faults, switchable while a job runs:
 
-- ``slowdown`` / ``internal``: answer 503 SlowDown / 500 InternalError with an AWS
-  XML body, without forwarding;
+- ``slowdown`` / ``internal`` / ``too_many_requests``: answer 503 SlowDown / 500
+  InternalError / S3 Control's TooManyRequestsException with an AWS XML body, without forwarding;
 - ``error_in_200``: answer 200 OK with an InternalError body, without forwarding (what
   S3 does when a CopyObject fails after it started);
 - ``reset_before``: reset the client connection before forwarding;
@@ -35,6 +35,7 @@ _ERROR_BODIES = {
     "slowdown": (503, "Slow Down", "SlowDown", "Please reduce your request rate."),
     "internal": (500, "Internal Server Error", "InternalError", "We encountered an internal error. Please try again."),
     "error_in_200": (200, "OK", "InternalError", "We encountered an internal error. Please try again."),
+    "too_many_requests": (429, "Too Many Requests", "TooManyRequestsException", "Rate exceeded."),  # S3 Control's
 }
 
 

@@ -167,7 +167,6 @@ def test_unknown_job_is_a_clear_error(aws):
     ("pause", "AWS S3 Batch Operations has no pause"),
     ("resume", "nothing to resume"),
     ("run", "runs a job by itself"),
-    ("retry-failed", "not built yet"),
 ])  # fmt: skip
 def test_actions_the_backend_cannot_do_are_refused_with_the_reason(aws, action, reason):
     before = listed(aws)

@@ -122,3 +122,34 @@ def test_snapshot(snap_compare, monkeypatch, screen, size, theme):
         await quiet(pilot)
 
     assert snap_compare(app, terminal_size=SIZES[size], run_before=run_before)
+
+
+async def on_control_backend(pilot, *pressed: str) -> None:
+    """The app switched to an S3 Control backend answering fixed jobs, every job described."""
+    from s3batch_tui.tui.messages import BackendConnected
+    from tests.tui.control_snapshot import JOBS, FixedControlBackend
+
+    app = pilot.app
+    app.post_message(BackendConnected(FixedControlBackend()))
+    await until(pilot, lambda: len(app.jobs) == len(JOBS) and all(j.details for j in app.jobs.values()), timeout=20)
+    await pilot.press(*pressed)
+    if pressed:
+        await until(pilot, lambda: getattr(app.screen, "tags", None) is not None, timeout=20)
+    await pilot.pause(0.5)
+
+
+CONTROL_SCREENS = {"control-jobs": (), "control-inspector": ("enter",)}
+"""The TUI on an S3 Control backend: dark theme only (the light one shares every widget with the local screens)."""
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+@pytest.mark.parametrize("screen", list(CONTROL_SCREENS))
+def test_control_snapshot(snap_compare, tmp_path, screen, size):
+    app = make_app(tmp_path / "home", seeded=False, refresh_rate=50.0)
+
+    async def run_before(pilot) -> None:
+        pilot.app.theme = "textual-dark"
+        await on_control_backend(pilot, *CONTROL_SCREENS[screen])
+        await quiet(pilot)
+
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=run_before)

@@ -160,14 +160,25 @@ def test_local_backend_answers_in_s3_control_shapes(tmp_path):
     assert local.report_location(job_id) is None
 
 
-def test_local_only_commands_and_the_tui_refuse_the_aws_backend(capsys):
+def test_local_only_commands_refuse_the_aws_backend(capsys):
     flags = ["--backend", "aws", "--account-id", "123456789012", "--control-endpoint", "http://127.0.0.1:1"]
     assert main([*flags, "job", "create", "job.json"]) == 2
     assert "create: `job create` stores a local job; an S3 Control backend takes `job submit" in capsys.readouterr().err
     assert main([*flags, "run", "job.json"]) == 2
     assert "run: S3 Batch Operations runs a job by itself" in capsys.readouterr().err
-    assert main(flags) == 2
-    assert "the TUI shows local jobs only for now" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("backend, opens_on_aws", [(["--backend", "aws"], True), ([], False)])
+def test_the_tui_gets_the_s3_control_backend_of_the_flags(monkeypatch, tmp_path, backend, opens_on_aws):
+    from s3batch_tui.tui.app import S3BatchApp
+
+    built = []
+    monkeypatch.setattr(S3BatchApp, "run", lambda app: built.append(app))  # the app itself is tested in tests/tui
+    flags = ["--account-id", "123456789012", "--control-endpoint", "http://127.0.0.1:1", "--region", "eu-west-1"]
+    assert main([*backend, *flags, "--data-dir", str(tmp_path)]) == 0
+    (app,) = built
+    assert app.control.label == "AWS 123456789012 eu-west-1 at http://127.0.0.1:1"
+    assert app.start_on_control is opens_on_aws
 
 
 def test_no_credentials_is_said_plainly(capsys):

@@ -8,6 +8,7 @@ do and why (`Capabilities`); a call it cannot serve raises `Unsupported` with th
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from s3batch_tui.core.errors import JobStateError
 from s3batch_tui.core.spec import JobSpec
 
 MAX_PRIORITY = 2147483647
+_PRIORITY_LOCK = threading.Lock()
 ACTIONS = ("list", "describe", "create", "run", "pause", "resume", "cancel", "confirm", "priority", "retry_failed",
            "tags", "report")  # fmt: skip
 
@@ -113,14 +115,23 @@ class Backend(ABC):
         """A new job over the failed tasks of `job_id`; returns its id."""
         raise self._unsupported("retry_failed")
 
+    def retry_failed_plan(self, job_id: str) -> Any:
+        """What `retry_failed` would do, for a front end to show first (None: nothing worth asking)."""
+        return None
+
     def report_location(self, job_id: str) -> str | None:
         """Where the job's completion report is or will be (None: no report)."""
         raise self._unsupported("report")
 
     def change_priority(self, job_id: str, delta: int) -> int:
-        """Raise or lower the priority by `delta`, within S3's bounds; returns the new one."""
-        priority = self.describe(job_id).get("Priority", 0)
-        return self.set_priority(job_id, min(max(priority + delta, 0), MAX_PRIORITY))
+        """Raise or lower the priority by `delta`, within S3's bounds; returns the new one.
+
+        Read, add and write under a lock: a burst of `+` presses (one worker each) must not
+        read the same value and lose a step.
+        """
+        with _PRIORITY_LOCK:
+            priority = self.describe(job_id).get("Priority", 0)
+            return self.set_priority(job_id, min(max(priority + delta, 0), MAX_PRIORITY))
 
     def _unsupported(self, action: str) -> Unsupported:
         return Unsupported(action, self.capabilities.reason(action) or "this backend does not offer it")

@@ -12,6 +12,7 @@ import datetime as dt
 import json
 from typing import Any
 
+from s3batch_tui.core.backends.view import report_manifest_uri
 from s3batch_tui.core.store import Store
 from s3batch_tui.core.store.mirror import BackendIdentity, JobMirror, MirroredJob
 
@@ -21,16 +22,6 @@ _TIMES = ("CreationTime", "TerminationDate", "SuspendedDate")
 def backend_identity(client: Any, account_id: str) -> BackendIdentity:
     """The identity of an `s3control` client's backend (its account, region and endpoint)."""
     return BackendIdentity(account_id, client.meta.region_name, client.meta.endpoint_url)
-
-
-def report_uri(job_id: str, report: dict[str, Any] | None) -> str | None:
-    """Where S3 writes a job's report manifest: `{Prefix}/job-{id}/manifest.json` in the report bucket."""
-    report = report or {}
-    if not report.get("Enabled") or not report.get("Bucket"):
-        return None
-    bucket = report["Bucket"].rsplit(":::", 1)[-1]
-    prefix = report.get("Prefix", "").strip("/")
-    return f"s3://{bucket}/{prefix + '/' if prefix else ''}job-{job_id}/manifest.json"
 
 
 def _manifest_uri(job: dict[str, Any]) -> str | None:
@@ -65,7 +56,7 @@ def described_row(job: dict[str, Any]) -> dict[str, Any]:
     reasons = "; ".join(f"{r.get('FailureCode')}: {r.get('FailureReason')}" for r in job.get("FailureReasons", []))
     return listed_row(job) | {
         "status_reason": job.get("StatusUpdateReason") or reasons or None,
-        "report_location": report_uri(job["JobId"], job.get("Report")),
+        "report_location": report_manifest_uri(job["JobId"], job.get("Report")),
         "manifest_location": _manifest_uri(job),
         "described": json.dumps(job, default=lambda v: v.isoformat(), sort_keys=True),
     }
@@ -75,7 +66,7 @@ def created_row(job_id: str, request: dict[str, Any]) -> dict[str, Any]:
     """A job just made by CreateJob `request` (boto3's parameters), as S3 Control will first show it."""
     return {"job_id": job_id, "status": "New", "priority": request.get("Priority"),
             "operation": _operation(request.get("Operation")), "description": request.get("Description"),
-            "report_location": report_uri(job_id, request.get("Report")), "manifest_location": _manifest_uri(request),
+            "report_location": report_manifest_uri(job_id, request.get("Report")), "manifest_location": _manifest_uri(request),
             "created_at": dt.datetime.now(dt.timezone.utc).timestamp()}  # fmt: skip
 
 

@@ -18,6 +18,7 @@ import time
 import uuid
 from collections.abc import Callable
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -25,11 +26,13 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError, ProfileNotFound
 
+from s3batch_tui.core.backends.aws_retry import AwsRetryPlan, plan_retry, submit_retry
 from s3batch_tui.core.backends.base import Backend, Capabilities
-from s3batch_tui.core.backends.mirroring import ControlMirror, report_uri
+from s3batch_tui.core.backends.mirroring import ControlMirror
+from s3batch_tui.core.backends.view import report_manifest_uri
 from s3batch_tui.core.engine.retry import RetryPolicy
 from s3batch_tui.core.engine.retrying import Retrying, TransientError
-from s3batch_tui.core.errors import BackendUnreachable, InputError, JobNotFound, JobStateError
+from s3batch_tui.core.errors import BackendThrottled, BackendUnreachable, InputError, JobNotFound, JobStateError
 from s3batch_tui.core.job_tags import check_tags
 from s3batch_tui.core.spec import JobSpec, local_extensions
 from s3batch_tui.core.status import JobStatus
@@ -38,8 +41,6 @@ AWS_CAPABILITIES = Capabilities({
     "run": "S3 Batch Operations runs a job by itself once it is Ready (confirm a Suspended one)",
     "pause": "AWS S3 Batch Operations has no pause (cancel, then submit the rest again)",
     "resume": "AWS S3 Batch Operations has no pause, so nothing to resume",
-    "retry_failed": "retrying failed tasks on an S3 Control backend is not built yet (it needs the failed rows "
-                    "uploaded as a manifest); read the report with `report show`",
 })  # fmt: skip
 PAGE_SIZE = 1000  # ListJobs MaxResults
 _STATE_ERRORS = {"JobStatusException", "IdempotencyException"}
@@ -62,10 +63,15 @@ def control_attempts(profile: str | None = None) -> int:
 def control_retry_policy(attempts: int = CONTROL_ATTEMPTS) -> RetryPolicy:
     """The engine's policy, with waits short enough for a person waiting on a command (at most 2 s each)."""
     return RetryPolicy(max_attempts=attempts, base_delay=0.25, max_delay=2.0)
+THROTTLING_ERRORS = {"TooManyRequestsException", "ThrottlingException", "Throttling", "SlowDown", "RequestLimitExceeded"}
 
 
 def control_client(profile: str | None, region: str | None, endpoint: str | None) -> Any:
-    """A boto3 `s3control` client: credentials from the usual chain, `endpoint` as given."""
+    """A boto3 `s3control` client: credentials from the usual chain, `endpoint` as given.
+
+    botocore makes one attempt: `S3ControlBackend` retries by its `retry_policy` (the TUI
+    gives it one attempt, because its refresh scheduler backs off within its request budget).
+    """
     try:
         session = boto3.session.Session(profile_name=profile, region_name=region)
     except ProfileNotFound as exc:
@@ -99,6 +105,14 @@ def _host_as_given(netloc: str) -> Callable[..., None]:
     return hook
 
 
+def control_label(account_id: str | None, region: str | None, endpoint: str | None) -> str:
+    """`AWS 123456789012 us-east-1`, with the endpoint when it is not AWS's own."""
+    where = region or "us-east-1"
+    if endpoint and "amazonaws.com" not in endpoint:
+        where = f"{where} at {endpoint}"
+    return f"AWS {account_id or '(account from STS)'} {where}"
+
+
 def caller_account(sts_client: Any) -> str:
     """The account of the credentials in use (STS GetCallerIdentity)."""
     try:
@@ -115,18 +129,17 @@ class S3ControlBackend(Backend):
     mirror: ControlMirror | None = None
     """Where every job this backend sees or creates is mirrored (the local history); None: nowhere."""
 
-    def __init__(self, client: Any, account_id: str) -> None:
+    def __init__(self, client: Any, account_id: str, s3_client: Any = None, token_dir: Path | None = None) -> None:
+        """`s3_client` reads reports and uploads manifests; `token_dir` keeps ClientRequestTokens (retry-failed)."""
         self.client = client
         self.account_id = account_id
+        self.s3_client = s3_client
+        self.token_dir = token_dir
 
     @cached_property
     def label(self) -> str:
         """`AWS 123456789012 us-east-1`, or the endpoint for a non-AWS one."""
-        where = self.client.meta.region_name
-        endpoint = self.client.meta.endpoint_url
-        if "amazonaws.com" not in endpoint:
-            where = f"{where} at {endpoint}"
-        return f"AWS {self.account_id} {where}"
+        return control_label(self.account_id, self.client.meta.region_name, self.client.meta.endpoint_url)
 
     @cached_property
     def retry_policy(self) -> RetryPolicy:
@@ -142,7 +155,9 @@ class S3ControlBackend(Backend):
             return retrying.call(name, operation, AccountId=self.account_id, **params)
         except TransientError as exc:  # a dead endpoint, or faults and throttling on every attempt
             attempts = f"{retrying.retries + 1} attempts in {time.monotonic() - started:.1f} s"
-            raise BackendUnreachable(f"{self.client.meta.endpoint_url}: {exc} ({attempts})") from None
+            throttled = exc.outcome.error_code in THROTTLING_ERRORS or exc.outcome.http_status == 429
+            unanswered = BackendThrottled if throttled else BackendUnreachable
+            raise unanswered(f"{self.client.meta.endpoint_url}: {exc} ({attempts})") from None
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
             message = exc.response.get("Error", {}).get("Message", "") or str(exc)
@@ -152,6 +167,8 @@ class S3ControlBackend(Backend):
                 raise JobStateError(f"{code}: {message}") from None
             if code in _INPUT_ERRORS:
                 raise InputError(message, code) from None
+            if code in THROTTLING_ERRORS or exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 429:
+                raise BackendThrottled(f"{self.client.meta.endpoint_url}: {code or 'HTTP 429'}: {message}") from None
             raise
         except BotoCoreError as exc:
             if isinstance(exc, ParamValidationError):
@@ -193,10 +210,34 @@ class S3ControlBackend(Backend):
         params = spec.to_json_dict() | {"ClientRequestToken": spec.client_request_token or str(uuid.uuid4())}
         params.pop("AccountId", None)
         params.setdefault("ConfirmationRequired", False)
+        return self.create_request(params)
+
+    def create_request(self, params: dict[str, Any]) -> str:
+        """CreateJob with parameters in boto3's shapes (ClientRequestToken included); returns the job id."""
         job_id = self._call(self.client.create_job, **params)["JobId"]
         if self.mirror is not None:
             self.mirror.created(job_id, params)
         return job_id
+
+    def retry_failed_plan(self, job_id: str, manifest_to: str | None = None) -> AwsRetryPlan:
+        """What `retry_failed` would do (reads the job's report; uploads and creates nothing)."""
+        return plan_retry(self, self._s3(), job_id, manifest_to)
+
+    def retry_failed(self, job_id: str, run: bool = True, manifest_to: str | None = None,
+                     plan: AwsRetryPlan | None = None) -> str:  # fmt: skip
+        """A new job over the failed rows of the job's report (S3 runs it by itself); returns its id.
+
+        Give the `plan` that was shown, so that what runs is what the user saw.
+        """
+        if self.token_dir is None:
+            raise InputError("no place to keep the ClientRequestToken (S3ControlBackend token_dir)", "retry-failed")
+        plan = plan or self.retry_failed_plan(job_id, manifest_to)
+        return submit_retry(self, self._s3(), plan, self.token_dir)
+
+    def _s3(self) -> Any:
+        if self.s3_client is None:
+            raise InputError("an S3 client is needed to read reports (S3ControlBackend s3_client)", "retry-failed")
+        return self.s3_client
 
     def cancel(self, job_id: str) -> None:
         """UpdateJobStatus to Cancelled."""
@@ -225,4 +266,4 @@ class S3ControlBackend(Backend):
 
     def report_location(self, job_id: str) -> str | None:
         """Where S3 writes the report's manifest: `{Prefix}/job-{id}/manifest.json` in the report bucket."""
-        return report_uri(job_id, self.describe(job_id).get("Report"))
+        return report_manifest_uri(job_id, self.describe(job_id).get("Report"))

@@ -14,7 +14,7 @@ from s3batch_tui.core.formatting import plural
 from s3batch_tui.core.status import JobStatus
 from s3batch_tui.core.store import JobRecord
 from s3batch_tui.tui.commands import Command, bindings
-from s3batch_tui.tui.job_actions import AVAILABLE, JobActionsMixin, job_commands, toast_text
+from s3batch_tui.tui.job_actions import JobActionsMixin, applies_to, job_commands, toast_text
 from s3batch_tui.tui.screens.ask import AskScreen
 from s3batch_tui.tui.screens.confirm import ConfirmScreen
 from s3batch_tui.tui.widgets.job_table import SORTS, JobTable, job_row, matches, sort_records
@@ -48,6 +48,9 @@ COMMANDS = (
     Command("jobs.up", "k", "cursor_up", "Up", "jobs: previous", "Move up", show=False),
     Command("jobs.top", "g,home", "cursor_top", "Top", "jobs: first", "Go to the first job", show=False),
     Command("jobs.bottom", "G,end", "cursor_bottom", "Bottom", "jobs: last", "Go to the last job", show=False),
+    Command("app.backend", "b", "switch_backend", "Backend", "backend: switch",
+            "Switch between the local store and the S3 Control backend of --backend aws (AWS, or serve)",
+            show=False),
     Command("report.open_any", "O", "open_any_report", "Open report…", "report: open by path or URI",
             "Open any report, ours or AWS's, by path or s3:// URI", show=False),
 )  # fmt: skip
@@ -125,12 +128,23 @@ class JobsScreen(JobActionsMixin, Screen):
         empty = self.query_one("#jobs-empty", Static)
         empty.display = not rows
         if not rows:
-            empty.update(
-                "No jobs match the filters (esc clears them)." if filtered else
-                "No jobs yet. Press [b]n[/b] to create one, or run [b]s3batch-tui demo[/b] to try it on sample data."
-            )  # fmt: skip
+            empty.update(self._empty_text(filtered))
         self.query_one("#jobs-status-line", Static).update(self._status_line(len(rows)))
         self._refresh_keys()
+
+    def _empty_text(self, filtered: bool) -> str:
+        """Why the table is empty: filters, an S3 Control backend not answering (yet), or no jobs."""
+        if filtered:
+            return "No jobs match the filters (esc clears them)."
+        refresh = self.app.refresh_state
+        if self.app.actions is self.app.local:
+            return ("No jobs yet. Press [b]n[/b] to create one, or run [b]s3batch-tui demo[/b] to try it on "
+                    "sample data.")  # fmt: skip
+        if refresh is not None and refresh.problem:
+            return f"No answer from {self.app.actions.label}: {refresh.describe(self.app.refresher.clock())}."
+        if refresh is None or not refresh.listed:
+            return f"Listing the jobs of {self.app.actions.label}…"
+        return f"No jobs on {self.app.actions.label}. Press [b]b[/b] for the local store."
 
     def _status_line(self, count: int) -> str:
         parts = [plural(count, "job") + (f" of {len(self.app.jobs)}" if count != len(self.app.jobs) else ""),
@@ -143,6 +157,9 @@ class JobsScreen(JobActionsMixin, Screen):
             parts.append(f"filter: {self.filter_text!r}")
         if self.marked:
             parts.append(f"{len(self.marked)} marked (p, c, +/-, d act on them; esc clears)")
+        refresh = self.app.refresh_state
+        if refresh is not None and refresh.problem:
+            parts.append(refresh.describe(self.app.refresher.clock()))
         return " · ".join(parts)
 
     def _refresh_keys(self) -> None:
@@ -154,14 +171,15 @@ class JobsScreen(JobActionsMixin, Screen):
             self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Job keys that do not apply to the selected job (or any marked one) are hidden and do nothing."""
-        applies = AVAILABLE.get(action)
-        if action == "delete_jobs":
-            applies = _deletable
-        if applies is None:
-            return True
+        """Job keys that do not apply to the selected job (or any marked one) are hidden and do nothing.
+
+        A key the backend cannot do at all (pause on AWS) still shows where it would apply,
+        and says why not when pressed.
+        """
         jobs = self._targets() if action in MARKED_ACTIONS else [j for j in [self._selected()] if j]
-        return any(applies(job) for job in jobs)
+        if action in ("delete_jobs", "clone_job"):  # the store's own: its history, the spec it keeps
+            return any(isinstance(job, JobRecord) and (action == "clone_job" or _deletable(job)) for job in jobs)
+        return applies_to(action, jobs)
 
     def on_data_table_row_highlighted(self) -> None:
         self._refresh_keys()
@@ -179,6 +197,14 @@ class JobsScreen(JobActionsMixin, Screen):
 
     def action_quit(self) -> None:
         self.app.action_quit_app()
+
+    def action_switch_backend(self) -> None:
+        self.app.switch_backend("aws" if self.app.actions is self.app.local else "local")
+
+    def backend_changed(self) -> None:
+        """Another backend's jobs: the marks were of the old one."""
+        self.marked.clear()
+        self.refresh_jobs()
 
     def action_new_job(self) -> None:
         self.app.open_wizard()

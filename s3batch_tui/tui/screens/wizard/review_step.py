@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import uuid
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,6 +15,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Button, Input, Label, Static
 
+from s3batch_tui.core.backends.submit import upload_manifest, with_token
 from s3batch_tui.core.browse import display_location, write_job_file
 from s3batch_tui.core.dry_run import dry_run, dry_run_lines
 from s3batch_tui.core.errors import InputError
@@ -22,6 +25,7 @@ from s3batch_tui.core.s3 import ClientFactory
 from s3batch_tui.core.spec import JobSpec, local_extensions
 from s3batch_tui.tui.commands import Command, bindings
 from s3batch_tui.tui.messages import JobCreated as AppJobCreated
+from s3batch_tui.tui.screens.ask import AskScreen
 from s3batch_tui.tui.screens.confirm import ConfirmScreen
 from s3batch_tui.tui.screens.dry_run import DryRunScreen
 from s3batch_tui.tui.screens.wizard.base import BACK, WizardStep, close_wizard
@@ -46,6 +50,10 @@ _LOCAL_PARTS = {
     "Report.Bucket": "a report directory on disk",
     "Operation.S3PutObjectCopy.TargetResource": "a copy destination on disk",
 }
+
+
+MANIFEST_PART = "Manifest.Location.ObjectArn"
+"""A local manifest is no refusal on S3 Control: it is uploaded first."""
 
 
 class JobCreated(Message):
@@ -76,6 +84,8 @@ class ReviewStep(WizardStep):
         super().__init__(state)
         self.spec: JobSpec | None = None
         self.busy = False
+        self._tokens: dict[str, str] = {}
+        """ClientRequestToken per submitted request (digest of the job): a repeated submit makes one job."""
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="review-main"):
@@ -96,10 +106,15 @@ class ReviewStep(WizardStep):
 
     def on_mount(self) -> None:
         super().on_mount()
+        if self.app.actions is not self.app.local:  # S3 runs a job by itself once Ready: one way to create it
+            self.query_one("#review-create", Button).label = "Submit (c)"
+            self.query_one("#review-run", Button).label = f"Submit to {self.app.actions.label.split(' at ')[0]} (r)"
         self._show()
         self.query_one("#review-json").focus()
 
     def ready_hint(self) -> str:
+        if self.app.actions is not self.app.local:
+            return f"✓ valid: c or r submit to {self.app.actions.label} · w save the job file"
         return "✓ valid: c create · r create and run · w save the job file"
 
     def step_problems(self) -> list[Problem]:
@@ -176,6 +191,9 @@ class ReviewStep(WizardStep):
         if spec is None or self.busy:
             self.notify("The job is not valid yet: go back (esc) and fix the steps marked.", severity="error")
             return
+        if self.app.actions is not self.app.local:
+            self._submit(spec)
+            return
         warning = self.state.destructive_warning()
         if warning is None:
             self._create(spec, run)
@@ -203,13 +221,58 @@ class ReviewStep(WizardStep):
             return
         self.post_message(JobCreated(job_id, run))
 
+    # --- submitting to an S3 Control backend ------------------------------------------------
+
+    def _submit(self, spec: JobSpec, role_arn: str | None = None, manifest_to: str | None = None) -> None:
+        """CreateJob on the backend in use, asking first for what AWS needs and the wizard has not got."""
+        refused = [part for part in local_extensions(spec) if part != MANIFEST_PART]
+        if refused:
+            self.notify("S3 Batch Operations would refuse " + ", ".join(_LOCAL_PARTS.get(p, p) for p in refused)
+                        + ": go back (esc) and change them, or create the job locally (b switches)",
+                        severity="error", timeout=10)  # fmt: skip
+            return
+        if not (role_arn or spec.role_arn):
+            prompt = "The IAM role S3 Batch Operations assumes to run the job (it must trust batchoperations.s3.amazonaws.com)."
+            self.app.push_screen(AskScreen("IAM role for the job", prompt, placeholder="arn:aws:iam::123456789012:role/…"),
+                                 lambda role: role and self._submit(spec, role, manifest_to))  # fmt: skip
+            return
+        if MANIFEST_PART in local_extensions(spec) and not manifest_to:
+            prompt = "The manifest is on this machine: S3 Batch Operations reads it from S3. Upload it under:"
+            self.app.push_screen(AskScreen("Upload the manifest", prompt, placeholder="s3://bucket/prefix/"),
+                                 lambda to: to and self._submit(spec, role_arn, to))  # fmt: skip
+            return
+        self.busy = True
+        self._submit_in_thread(spec, role_arn, manifest_to)
+
+    @work(thread=True, exit_on_error=False, group="review")
+    def _submit_in_thread(self, spec: JobSpec, role_arn: str | None, manifest_to: str | None) -> None:
+        """Upload a local manifest, then CreateJob with a token kept for this request while the wizard is open.
+
+        Submitting again after a network error sends the same token, so S3 Control answers
+        with the job it made, not a second one.
+        """
+        try:
+            if role_arn:
+                spec = JobSpec.model_validate(spec.to_json_dict() | {"RoleArn": role_arn})
+            spec = upload_manifest(spec, self.app.s3(), manifest_to)
+            token = self._tokens.setdefault(hashlib.sha256(spec.to_json().encode()).hexdigest(), str(uuid.uuid4()))
+            job_id = self.app.actions.create(with_token(spec, token))
+        except Exception as exc:  # noqa: BLE001 - the user must see why, the wizard stays open
+            self.post_message(JobCreated(None, True, str(exc)))
+            return
+        self.post_message(JobCreated(job_id, True))
+
     @on(JobCreated)
     def _created(self, message: JobCreated) -> None:
         self.busy = False
         if message.job_id is None:
             self.notify(f"Could not create the job: {message.error}", severity="error")
             return
-        self.notify(f"Created job {message.job_id[:8]}" + (" and started it" if message.run else ": press r to run it"))
+        if self.app.actions is not self.app.local:
+            self.notify(f"Submitted job {message.job_id[:8]} to {self.app.actions.label}")
+        else:
+            self.notify(f"Created job {message.job_id[:8]}" + (" and started it" if message.run else
+                                                               ": press r to run it"))  # fmt: skip
         self.app.post_message(AppJobCreated(message.job_id))  # the jobs table selects it
         close_wizard(self.app)
 
