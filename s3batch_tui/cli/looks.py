@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from collections import Counter
 from pathlib import Path
 
 from s3batch_tui.cli.context import EXIT_BAD_INPUT, EXIT_OK, CliError, Context
@@ -153,20 +154,60 @@ def cmd_manifest_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_report_show(args: argparse.Namespace) -> int:
-    """`report show ID|PATH|s3://...`: counts by status and error code; `--rows` / `--failed` list rows."""
+    """`report show ID|PATH|s3://...`: counts by status and error code; `--rows` / `--failed` list rows.
+
+    A job handed over to S3 Batch Operations has two reports (the tasks that ran here,
+    the rest there): both are read, each under its job's name, then the totals.
+    """
     if args.limit is not None and args.limit < 0:
         raise CliError(f"--limit: expected 0 or more, got {args.limit}")
     ctx = Context(args)
     location = args.target
+    parts = None
     if not location.startswith(("s3://", "file://")) and not Path(location).exists():
         try:
             record = ctx.store.get(ctx.resolve(location))
         except JobNotFound:
             raise CliError(f"{location}: neither a report path nor a job id") from None
-        if not record.report_location:
+        parts = _handover_parts(ctx, record)
+        if not record.report_location and parts is None:
             raise CliError(f"job {record.id} has no report (status {record.status})")
         location = record.report_location
-    report = open_report(location, ctx.clients.client("s3"))
+    if parts is None:
+        return _show_report(open_report(location, ctx.clients.client("s3")), args)[1]
+    code, total = EXIT_OK, Counter()
+    for number, part in enumerate(parts, start=1):
+        print(f"Part {number}: {part.label}")
+        if part.location is None:
+            print(f"  Nothing to read yet: {part.note}")
+            continue
+        summary, part_code = _show_report(open_report(part.location, ctx.clients.client("s3")), args)
+        total.update(total=summary.total, succeeded=summary.succeeded, failed=summary.failed)
+        code = max(code, part_code)
+    print(f"Together: {total['total']} tasks ({total['succeeded']} succeeded, {total['failed']} failed) "
+          f"from {sum(part.location is not None for part in parts)} of {len(parts)} reports")
+    return code
+
+
+def _handover_parts(ctx: Context, record: JobRecord) -> list | None:
+    """The local and AWS parts of a handed-over job's report (None: it was not handed over)."""
+    from s3batch_tui.core.handover.record import load_record
+
+    link = load_record(ctx.settings.job_dir(record.id))
+    if link is None or not link.aws_job_id:
+        return None
+    from s3batch_tui.core.backends import S3ControlBackend
+    from s3batch_tui.core.backends.s3control import control_client
+    from s3batch_tui.core.handover.reports import ReportPart, aws_part
+
+    here = f"local job {record.id} (the {record.succeeded + record.failed:,} tasks that ran here)"
+    local = ReportPart(here, record.report_location, None if record.report_location else "no report was written")
+    backend = S3ControlBackend(control_client(ctx.args.profile, link.region, link.endpoint), link.account_id)
+    return [local, aws_part(link, backend)]
+
+
+def _show_report(report, args: argparse.Namespace):
+    """Print one report's summary (and rows, checksums); returns (summary, exit code)."""
     summary = report.summary()
     print(f"Report: {report.location}")
     if report.creation_date:
@@ -178,7 +219,7 @@ def cmd_report_show(args: argparse.Namespace) -> int:
             print(f"  {code}: {count}")
     if args.rows or args.failed or args.limit is not None:
         _print_rows(report, failed_only=args.failed, limit=args.limit)
-    return _print_checksums(report)
+    return summary, _print_checksums(report)
 
 
 def _print_rows(report, failed_only: bool, limit: int | None) -> None:

@@ -23,9 +23,12 @@ pytestmark = pytest.mark.xdist_group("serve")
 ENDED = ("Complete", "Failed", "Cancelled")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def served(tmp_path_factory, seaweed):
-    """A server that accepts SeaweedFS's key (the CLI has one credential chain for both)."""
+    """A server that accepts SeaweedFS's key (the CLI has one credential chain for both).
+
+    Session-wide: the retry-failed and hand-over modules import it, and share this one server.
+    """
     root = tmp_path_factory.mktemp("serve-backend")
     credentials = write_credentials(root / "credentials", seaweed.access_key, seaweed.secret_key)
     server = start_serve(root / "data", seaweed, credentials)
