@@ -7,6 +7,7 @@ The server runs its jobs against the session's SeaweedFS; clients are boto3's ow
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,19 @@ def served(tmp_path_factory, seaweed) -> ServeProcess:
     """One server per test module, on its own data dir."""
     root = tmp_path_factory.mktemp("serve")
     server = start_serve(root / "data", seaweed, write_credentials(root / "credentials"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def served_with_s3_key(tmp_path_factory, seaweed) -> ServeProcess:
+    """One server for the session that accepts SeaweedFS's key (one credential chain for S3 Control and S3).
+
+    The `--backend aws` modules (submit, retry-failed, hand-over) share it.
+    """
+    root = tmp_path_factory.mktemp("serve-s3-key")
+    credentials = write_credentials(root / "credentials", seaweed.access_key, seaweed.secret_key)
+    server = start_serve(root / "data", seaweed, credentials)
     yield server
     server.stop()
 
@@ -59,3 +73,18 @@ def write_request(path: Path, request: dict) -> Path:
     """A `--cli-input-json` file."""
     path.write_text(json.dumps(request), encoding="utf-8")
     return path
+
+
+@pytest.fixture
+def job_waiter(served_with_s3_key, seaweed):
+    """`wait(job_id, statuses=ended) -> Job`: DescribeJob on one boto3 client until the job's status is in `statuses`."""
+    client = served_with_s3_key.client(seaweed.access_key, seaweed.secret_key)
+
+    def wait(job_id: str, statuses=("Complete", "Failed", "Cancelled"), timeout: float = 60) -> dict:
+        deadline = time.monotonic() + timeout
+        while (job := client.describe_job(AccountId=ACCOUNT, JobId=job_id)["Job"])["Status"] not in statuses:
+            assert time.monotonic() < deadline, f"job stayed {job['Status']}, expected {statuses}"
+            time.sleep(0.1)
+        return job
+
+    return wait

@@ -14,7 +14,7 @@ import uuid
 import pytest
 
 from s3batch_tui.cli import main
-from s3batch_tui.serve_process import ACCOUNT, start_serve, write_credentials
+from s3batch_tui.serve_process import ACCOUNT, write_credentials
 from tests.integration.helpers import seed_objects, write_manifest
 from tests.server.drop_proxy import DropProxy
 
@@ -23,17 +23,10 @@ pytestmark = pytest.mark.xdist_group("serve")
 ENDED = ("Complete", "Failed", "Cancelled")
 
 
-@pytest.fixture(scope="session")
-def served(tmp_path_factory, seaweed):
-    """A server that accepts SeaweedFS's key (the CLI has one credential chain for both).
-
-    Session-wide: the retry-failed and hand-over modules import it, and share this one server.
-    """
-    root = tmp_path_factory.mktemp("serve-backend")
-    credentials = write_credentials(root / "credentials", seaweed.access_key, seaweed.secret_key)
-    server = start_serve(root / "data", seaweed, credentials)
-    yield server
-    server.stop()
+@pytest.fixture
+def served(served_with_s3_key):
+    """A server that accepts SeaweedFS's key (the CLI has one credential chain for both)."""
+    return served_with_s3_key
 
 
 @pytest.fixture

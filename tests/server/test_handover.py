@@ -26,7 +26,7 @@ from s3batch_tui.serve_process import ACCOUNT
 from s3batch_tui.settings import Settings
 from tests.integration.helpers import seed_objects
 from tests.server.drop_proxy import DropProxy
-from tests.server.test_backend_cli import ENDED, aws, describe, listed, served, wait_status  # noqa: F401
+from tests.server.test_backend_cli import aws, describe, listed, served  # noqa: F401
 
 pytestmark = pytest.mark.xdist_group("serve")
 
@@ -83,12 +83,12 @@ def report_keys(location: str, s3) -> Counter:
     return Counter(row.key for row in open_report(location, s3).rows())
 
 
-def check_exactly_once(aws, store, s3, bucket, job_id: str, aws_id: str, keys: list[str], capsys) -> None:
+def check_exactly_once(aws, job_waiter, store, s3, bucket, job_id: str, aws_id: str, keys: list[str], capsys) -> None:
     """Both jobs ended; every entry is in exactly one of the two reports; `report show` reads both."""
     local = store.get(job_id)
     assert local.status == "Cancelled"
     assert local.status_reason.startswith(f"handed over to job {aws_id} on AWS {ACCOUNT}")
-    remote = wait_status(aws, aws_id, ENDED)
+    remote = job_waiter(aws_id)
     assert remote["Status"] == "Complete"
     done_here = local.succeeded + local.failed
     assert remote["ProgressSummary"]["TotalNumberOfTasks"] == len(keys) - done_here
@@ -108,7 +108,7 @@ def check_exactly_once(aws, store, s3, bucket, job_id: str, aws_id: str, keys: l
         assert {t["Key"]: t["Value"] for t in tags} == tagged
 
 
-def test_hand_over_a_running_job(aws, local_job, store, s3, bucket, capsys):
+def test_hand_over_a_running_job(aws, job_waiter, local_job, store, s3, bucket, capsys):
     job_id, keys = local_job(40, rate=5)
     runner = start_runner(job_id)
     try:
@@ -124,12 +124,12 @@ def test_hand_over_a_running_job(aws, local_job, store, s3, bucket, capsys):
     assert remote["Operation"] == {"S3PutObjectTagging": {"TagSet": [{"Key": "handed", "Value": "over"}]}}
     assert remote["Report"]["Prefix"] == store.get(job_id).spec.report.prefix
     assert remote["Manifest"]["Location"]["ObjectArn"].startswith(f"arn:aws:s3:::{bucket}/handover/handover-{job_id}-")
-    check_exactly_once(aws, store, s3, bucket, job_id, aws_id, keys, capsys)
+    check_exactly_once(aws, job_waiter, store, s3, bucket, job_id, aws_id, keys, capsys)
     code, out, _ = aws("job", "show", job_id, backend=None)
     assert f"Status:      Cancelled (handed over to job {aws_id}" in out
 
 
-def test_hand_over_a_paused_job_whose_runner_waits(aws, local_job, store, s3, bucket, capsys):
+def test_hand_over_a_paused_job_whose_runner_waits(aws, job_waiter, local_job, store, s3, bucket, capsys):
     job_id, keys = local_job(20)
     runner = start_runner(job_id)
     try:
@@ -146,7 +146,7 @@ def test_hand_over_a_paused_job_whose_runner_waits(aws, local_job, store, s3, bu
         assert runner.wait(30) == 130
     finally:
         runner.kill()
-    check_exactly_once(aws, store, s3, bucket, job_id, out.strip(), keys, capsys)
+    check_exactly_once(aws, job_waiter, store, s3, bucket, job_id, out.strip(), keys, capsys)
 
 
 def killed_midway(local_job, store, count: int = 20, **job) -> tuple[str, list[str]]:
@@ -161,7 +161,7 @@ def killed_midway(local_job, store, count: int = 20, **job) -> tuple[str, list[s
     return job_id, keys
 
 
-def test_a_handover_retried_after_a_dropped_answer_makes_one_job(aws, local_job, store, s3, bucket, served,
+def test_a_handover_retried_after_a_dropped_answer_makes_one_job(aws, job_waiter, local_job, store, s3, bucket, served,
                                                                   monkeypatch, capsys):  # fmt: skip
     job_id, keys = killed_midway(local_job, store)
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")  # botocore's own retry loses its answer too
@@ -180,7 +180,7 @@ def test_a_handover_retried_after_a_dropped_answer_makes_one_job(aws, local_job,
         aws_id = out.strip()
         mine = [j["JobId"] for j in listed(aws).values() if f"of local job {job_id}" in j.get("Description", "")]
         assert mine == [aws_id]
-        check_exactly_once(aws, store, s3, bucket, job_id, aws_id, keys, capsys)  # the link names the proxy
+        check_exactly_once(aws, job_waiter, store, s3, bucket, job_id, aws_id, keys, capsys)  # the link names the proxy
     finally:
         proxy.close()
     code, _, err = handover(aws, job_id, bucket, "--yes")  # done: a third try changes nothing
@@ -209,16 +209,10 @@ def test_bad_input_stops_sends_and_writes_nothing(aws, local_job, store, s3, buc
     code, out, err = aws("job", "handover", no_role, "--manifest-to", "bucket/prefix", "--role-arn", "arn:aws:iam::"
                          f"{ACCOUNT}:role/x", "--yes", backend=None)  # fmt: skip
     assert code == 2 and "--manifest-to: expected s3://bucket/prefix/" in err
+    code, out, err = handover(aws, no_role, bucket, "--role-arn", f"arn:aws:iam::{ACCOUNT}:role/x")  # no --yes
+    assert (code, out) == (2, "") and "give --yes" in err  # no terminal to ask on: the plan only
+    assert f"Hand over job {no_role} (S3PutObjectTagging, Paused:" in err and f"role arn:aws:iam::{ACCOUNT}:role/x" in err
     assert store.get(no_role).status == "Paused" and store.get(waiting).status == "New"
     assert not (Settings.load().job_dir(no_role) / "handover.json").exists()
     assert "Contents" not in s3.list_objects_v2(Bucket=bucket, Prefix="handover/")
     assert list(listed(aws)) == list(before)
-
-
-def test_handover_without_yes_and_no_terminal_only_shows_the_plan(aws, local_job, store, s3, bucket):
-    job_id, _ = killed_midway(local_job, store)
-    code, out, err = handover(aws, job_id, bucket)
-    assert (code, out) == (2, "")
-    assert f"Hand over job {job_id} (S3PutObjectTagging, Paused:" in err and "give --yes" in err
-    assert not (Settings.load().job_dir(job_id) / "handover.json").exists()
-    assert store.get(job_id).status == "Paused"
