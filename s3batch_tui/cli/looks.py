@@ -85,6 +85,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     lines += [f"  Failure:     {r['FailureCode']}: {r['FailureReason']}" for r in record.failure_reasons]
     if record.report_location:
         lines.append(f"  Report:      {record.report_location}")
+    lines += _handover_lines(ctx, record)
     counts = ctx.store.error_counts(record.id)
     if counts:
         lines.append("  Failed tasks by error code:")
@@ -93,6 +94,20 @@ def cmd_show(args: argparse.Namespace) -> int:
     lines += [f"    {iso(at)}  {status}" + (f"  {reason}" if reason else "") for status, at, reason in ctx.store.history(record.id)]
     print("\n".join(lines))
     return EXIT_OK
+
+
+def _handover_lines(ctx: Context, record: JobRecord) -> list[str]:
+    """Where the rest of a handed-over job runs (or how far its hand-over got)."""
+    from s3batch_tui.core.handover.record import DONE, load_record
+
+    link = load_record(ctx.settings.job_dir(record.id))
+    if link is None:
+        return []
+    if link.phase != DONE:
+        return [f"  Hand-over:   to {link.backend} not finished (phase {link.phase}); run `job handover` again "
+                f"with --manifest-to {link.manifest_to}"]  # fmt: skip
+    return [f"  Handed over: {link.remaining:,} entries to job {link.aws_job_id} on {link.backend}",
+            f"               manifest {link.manifest}; `report show {record.id[:8]}` reads both reports"]
 
 
 def _runtime_lines(runtime: dict | None) -> list[str]:

@@ -20,6 +20,8 @@ from urllib.parse import quote_plus, unquote_plus
 import pytest
 
 from s3batch_tui.cli import main
+from s3batch_tui.core.handover import run as handover_run
+from s3batch_tui.core.handover.record import load_record
 from s3batch_tui.core.report import open_report
 from s3batch_tui.core.store import Store
 from s3batch_tui.serve_process import ACCOUNT
@@ -127,6 +129,8 @@ def test_hand_over_a_running_job(aws, job_waiter, local_job, store, s3, bucket, 
     check_exactly_once(aws, job_waiter, store, s3, bucket, job_id, aws_id, keys, capsys)
     code, out, _ = aws("job", "show", job_id, backend=None)
     assert f"Status:      Cancelled (handed over to job {aws_id}" in out
+    rest = len(keys) - store.get(job_id).succeeded - store.get(job_id).failed
+    assert f"Handed over: {rest} entries to job {aws_id} on AWS" in out
 
 
 def test_hand_over_a_paused_job_whose_runner_waits(aws, job_waiter, local_job, store, s3, bucket, capsys):
@@ -161,7 +165,7 @@ def killed_midway(local_job, store, count: int = 20, **job) -> tuple[str, list[s
     return job_id, keys
 
 
-def test_a_handover_retried_after_a_dropped_answer_makes_one_job(aws, job_waiter, local_job, store, s3, bucket, served,
+def test_a_handover_retried_after_a_lost_answer_or_a_crash_makes_one_job(aws, job_waiter, local_job, store, s3, bucket, served,
                                                                   monkeypatch, capsys):  # fmt: skip
     job_id, keys = killed_midway(local_job, store)
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")  # botocore's own retry loses its answer too
@@ -175,9 +179,24 @@ def test_a_handover_retried_after_a_dropped_answer_makes_one_job(aws, job_waiter
         assert main(["job", "run", job_id]) == 2  # the AWS job may exist: running it here could do entries twice
         assert "may have created a job there" in capsys.readouterr().err
         proxy.drop = False
+
+        def killed(*args, **kwargs):  # the process dies after CreateJob answered, before the local job ended
+            raise KeyboardInterrupt
+
+        with monkeypatch.context() as patch:
+            patch.setattr(handover_run, "_end_local", killed)
+            with pytest.raises(KeyboardInterrupt):
+                handover(aws, job_id, bucket, "--yes", endpoint=proxy.url)
+        link = load_record(Settings.load().job_dir(job_id))
+        assert link.phase == "submitted" and link.aws_job_id
+        assert store.get(job_id).status == "Paused" and not store.lease_is_live(store.get(job_id))
+        assert main(["job", "run", job_id]) == 2
+        assert f"it was handed over to job {link.aws_job_id}" in capsys.readouterr().err
+
         code, out, err = handover(aws, job_id, bucket, "--yes", endpoint=proxy.url)
         assert code == 0, err
         aws_id = out.strip()
+        assert aws_id == link.aws_job_id
         mine = [j["JobId"] for j in listed(aws).values() if f"of local job {job_id}" in j.get("Description", "")]
         assert mine == [aws_id]
         check_exactly_once(aws, job_waiter, store, s3, bucket, job_id, aws_id, keys, capsys)  # the link names the proxy

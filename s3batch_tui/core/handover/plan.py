@@ -79,9 +79,12 @@ def plan_handover(store: Store, settings: Settings, job_id: str, manifest_to: st
         raise JobStateError(f"job {job_id} was handed over to job {earlier.aws_job_id} on {earlier.backend} already")
     if record.status.is_terminal:
         raise JobStateError(f"job {job_id} has already ended ({record.status}); nothing is left to hand over")
-    if record.status not in HANDABLE or record.total_tasks is None:
+    if record.status not in HANDABLE:
         raise JobStateError(f"job {job_id} is {record.status}; only a running or paused job is handed over "
                             "(for a job that has not started, `job submit` its job file)")  # fmt: skip
+    if record.total_tasks is None:
+        raise JobStateError(f"job {job_id} stopped before its manifest was read through (Preparing); resume it "
+                            "until it runs, or `job submit` its job file")  # fmt: skip
     if earlier is not None and earlier.manifest_to.rstrip("/") != manifest_to.rstrip("/"):
         raise InputError(f"this job's hand-over was started with --manifest-to {earlier.manifest_to}; give the "
                          "same, so that a job created then is found again", "--manifest-to")  # fmt: skip
