@@ -85,6 +85,8 @@ def _stop_at_checkpoint(store: Store, job_id: str, reason: str) -> None:
         record = store.get(job_id)
         if record.status == S.PAUSED and not store.lease_is_live(record):
             return
+        if record.status == S.PAUSED and record.requested is None:  # asked while Pausing: the pause cleared it
+            store.set_request(job_id, RELEASE)
         if record.status.is_terminal:
             raise JobStateError(f"job {job_id} ended ({record.status}) before it could be handed over")
         if time.monotonic() > deadline:
