@@ -228,6 +228,9 @@ def test_bad_input_stops_sends_and_writes_nothing(aws, local_job, store, s3, buc
     code, out, err = aws("job", "handover", no_role, "--manifest-to", "bucket/prefix", "--role-arn", "arn:aws:iam::"
                          f"{ACCOUNT}:role/x", "--yes", backend=None)  # fmt: skip
     assert code == 2 and "--manifest-to: expected s3://bucket/prefix/" in err
+    code, out, err = handover(aws, no_role, "no-such-bucket-for-handover", "--role-arn", f"arn:aws:iam::{ACCOUNT}:role/x",
+                              "--yes")  # fmt: skip
+    assert (code, out) == (2, "") and "--manifest-to: cannot use bucket 'no-such-bucket-for-handover'" in err
     code, out, err = handover(aws, no_role, bucket, "--role-arn", f"arn:aws:iam::{ACCOUNT}:role/x")  # no --yes
     assert (code, out) == (2, "") and "give --yes" in err  # no terminal to ask on: the plan only
     assert f"Hand over job {no_role} (S3PutObjectTagging, Paused:" in err and f"role arn:aws:iam::{ACCOUNT}:role/x" in err

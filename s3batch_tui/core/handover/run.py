@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from boto3.exceptions import Boto3Error
 from botocore.exceptions import BotoCoreError, ClientError
 
 from s3batch_tui.core.backends.s3control import S3ControlBackend
@@ -63,7 +64,10 @@ def hand_over(store: Store, settings: Settings, s3_client: Any, backend: S3Contr
         JobStateError, InputError: refused, with what and where; the job stays Paused here.
     """
     job_dir = settings.job_dir(plan.job_id)
-    record = load_record(job_dir) or save_record(job_dir, HandoverRecord(
+    record = load_record(job_dir)
+    if record is None or record.phase == PREPARING:
+        _check_destination(s3_client, plan.target.bucket)  # before the job is stopped
+    record = record or save_record(job_dir, HandoverRecord(
         PREPARING, str(uuid.uuid4()), f"s3://{plan.target.bucket}/{plan.target.prefix}", backend.client.meta.endpoint_url,
         backend.client.meta.region_name, backend.account_id, backend.label))  # fmt: skip
     if record.phase in (PREPARING, SENDING):
@@ -75,6 +79,14 @@ def hand_over(store: Store, settings: Settings, s3_client: Any, backend: S3Contr
         if record.phase == SUBMITTED:
             record = _end_local(store, settings, s3_client, plan.job_id, record)
     return record
+
+
+def _check_destination(s3_client: Any, bucket: str) -> None:
+    """The remainder's bucket answers (exists, and these credentials reach it)."""
+    try:
+        s3_client.head_bucket(Bucket=bucket)
+    except (ClientError, BotoCoreError) as exc:
+        raise InputError(f"cannot use bucket {bucket!r} for the remainder: {exc}", "--manifest-to") from None
 
 
 def _stop_at_checkpoint(store: Store, job_id: str, reason: str) -> None:
@@ -126,10 +138,10 @@ def _submit_rest(store: Store, settings: Settings, s3_client: Any, backend: S3Co
                             "(`job run`) to write its report")  # fmt: skip
     key = plan.target.key(f"handover-{plan.job_id}-{remainder.digest[:16]}.csv")
     progress(f"Uploading {remainder.count:,} entries to s3://{plan.target.bucket}/{key}...")
-    try:
-        with remainder.path.open("rb") as body:
-            etag = s3_client.put_object(Bucket=plan.target.bucket, Key=key, Body=body, ContentType="text/csv")["ETag"]
-    except (ClientError, BotoCoreError) as exc:
+    try:  # in parts when big (a remainder can outgrow one PUT); a repeat sends the same parts, same ETag
+        s3_client.upload_file(str(remainder.path), plan.target.bucket, key, ExtraArgs={"ContentType": "text/csv"})
+        etag = s3_client.head_object(Bucket=plan.target.bucket, Key=key)["ETag"]
+    except (ClientError, BotoCoreError, Boto3Error) as exc:
         raise InputError(f"cannot upload the remainder: {exc}", f"s3://{plan.target.bucket}/{key}") from None
     manifest = {"Spec": {"Format": CSV_FORMAT, "Fields": list(remainder.fields)},
                 "Location": {"ObjectArn": f"{S3_ARN_PREFIX}{plan.target.bucket}/{key}", "ETag": etag.strip('"')}}
