@@ -148,6 +148,14 @@ def build_parser() -> argparse.ArgumentParser:
                        help="--backend aws: where the failed rows' manifest is uploaded (default: beside the report)")
     retry.add_argument("--yes", action="store_true", help="--backend aws: submit without asking")
     retry.set_defaults(handler=command("jobs.cmd_retry_failed"), backend_action="retry_failed")
+    handover = job_commands.add_parser("handover", help="send the rest of a running or paused local job to an S3 "
+                                       "Control backend (AWS, or serve); prints the new job's id")  # fmt: skip
+    handover.add_argument("job_id", metavar="ID")
+    handover.add_argument("--manifest-to", required=True, metavar="s3://BUCKET/PREFIX/",
+                          help="where the entries not done are uploaded as a CSV manifest")  # fmt: skip
+    handover.add_argument("--role-arn", metavar="ARN", help="the role S3 Batch Operations assumes (default: the job's)")
+    handover.add_argument("--yes", action="store_true", help="hand over without asking")
+    handover.set_defaults(handler=command("handover.cmd_handover"))
     delete = job_commands.add_parser("delete", help="delete jobs and their staging files, or forget mirrored S3 Control jobs (reports written stay)")
     delete.add_argument("job_ids", metavar="ID", nargs="+")
     delete.set_defaults(handler=command("history.cmd_delete"))

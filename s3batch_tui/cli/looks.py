@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from collections import Counter
 from pathlib import Path
 
 from s3batch_tui.cli.context import EXIT_BAD_INPUT, EXIT_OK, CliError, Context
@@ -84,6 +85,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     lines += [f"  Failure:     {r['FailureCode']}: {r['FailureReason']}" for r in record.failure_reasons]
     if record.report_location:
         lines.append(f"  Report:      {record.report_location}")
+    lines += _handover_lines(ctx, record)
     counts = ctx.store.error_counts(record.id)
     if counts:
         lines.append("  Failed tasks by error code:")
@@ -92,6 +94,20 @@ def cmd_show(args: argparse.Namespace) -> int:
     lines += [f"    {iso(at)}  {status}" + (f"  {reason}" if reason else "") for status, at, reason in ctx.store.history(record.id)]
     print("\n".join(lines))
     return EXIT_OK
+
+
+def _handover_lines(ctx: Context, record: JobRecord) -> list[str]:
+    """Where the rest of a handed-over job runs (or how far its hand-over got)."""
+    from s3batch_tui.core.handover.record import DONE, load_record
+
+    link = load_record(ctx.settings.job_dir(record.id))
+    if link is None:
+        return []
+    if link.phase != DONE:
+        return [f"  Hand-over:   to {link.backend} not finished (phase {link.phase}); run `job handover` again "
+                f"with --manifest-to {link.manifest_to}"]  # fmt: skip
+    return [f"  Handed over: {link.remaining:,} entries to job {link.aws_job_id} on {link.backend}",
+            f"               manifest {link.manifest}; `report show {record.id[:8]}` reads both reports"]
 
 
 def _runtime_lines(runtime: dict | None) -> list[str]:
@@ -153,20 +169,60 @@ def cmd_manifest_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_report_show(args: argparse.Namespace) -> int:
-    """`report show ID|PATH|s3://...`: counts by status and error code; `--rows` / `--failed` list rows."""
+    """`report show ID|PATH|s3://...`: counts by status and error code; `--rows` / `--failed` list rows.
+
+    A job handed over to S3 Batch Operations has two reports (the tasks that ran here,
+    the rest there): both are read, each under its job's name, then the totals.
+    """
     if args.limit is not None and args.limit < 0:
         raise CliError(f"--limit: expected 0 or more, got {args.limit}")
     ctx = Context(args)
     location = args.target
+    parts = None
     if not location.startswith(("s3://", "file://")) and not Path(location).exists():
         try:
             record = ctx.store.get(ctx.resolve(location))
         except JobNotFound:
             raise CliError(f"{location}: neither a report path nor a job id") from None
-        if not record.report_location:
+        parts = _handover_parts(ctx, record)
+        if not record.report_location and parts is None:
             raise CliError(f"job {record.id} has no report (status {record.status})")
         location = record.report_location
-    report = open_report(location, ctx.clients.client("s3"))
+    if parts is None:
+        return _show_report(open_report(location, ctx.clients.client("s3")), args)[1]
+    code, total = EXIT_OK, Counter()
+    for number, part in enumerate(parts, start=1):
+        print(f"Part {number}: {part.label}")
+        if part.location is None:
+            print(f"  Nothing to read yet: {part.note}")
+            continue
+        summary, part_code = _show_report(open_report(part.location, ctx.clients.client("s3")), args)
+        total.update(total=summary.total, succeeded=summary.succeeded, failed=summary.failed)
+        code = max(code, part_code)
+    print(f"Together: {total['total']} tasks ({total['succeeded']} succeeded, {total['failed']} failed) "
+          f"from {sum(part.location is not None for part in parts)} of {len(parts)} reports")
+    return code
+
+
+def _handover_parts(ctx: Context, record: JobRecord) -> list | None:
+    """The local and AWS parts of a handed-over job's report (None: it was not handed over)."""
+    from s3batch_tui.core.handover.record import load_record
+
+    link = load_record(ctx.settings.job_dir(record.id))
+    if link is None or not link.aws_job_id:
+        return None
+    from s3batch_tui.core.backends import S3ControlBackend
+    from s3batch_tui.core.backends.s3control import control_client
+    from s3batch_tui.core.handover.reports import ReportPart, aws_part
+
+    here = f"local job {record.id} (the {record.succeeded + record.failed:,} tasks that ran here)"
+    local = ReportPart(here, record.report_location, None if record.report_location else "no report was written")
+    backend = S3ControlBackend(control_client(ctx.args.profile, link.region, link.endpoint), link.account_id)
+    return [local, aws_part(link, backend)]
+
+
+def _show_report(report, args: argparse.Namespace):
+    """Print one report's summary (and rows, checksums); returns (summary, exit code)."""
     summary = report.summary()
     print(f"Report: {report.location}")
     if report.creation_date:
@@ -178,7 +234,7 @@ def cmd_report_show(args: argparse.Namespace) -> int:
             print(f"  {code}: {count}")
     if args.rows or args.failed or args.limit is not None:
         _print_rows(report, failed_only=args.failed, limit=args.limit)
-    return _print_checksums(report)
+    return summary, _print_checksums(report)
 
 
 def _print_rows(report, failed_only: bool, limit: int | None) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
+import time
 from pathlib import Path
 
 import pytest
@@ -111,3 +112,18 @@ def write_request(path: Path, request: dict) -> Path:
     """A `--cli-input-json` file."""
     path.write_text(json.dumps(request), encoding="utf-8")
     return path
+
+
+@pytest.fixture
+def job_waiter(served_s3_keys, seaweed):
+    """`wait(job_id, statuses=ended) -> Job`: DescribeJob on one boto3 client until the job's status is in `statuses`."""
+    client = served_s3_keys.client(seaweed.access_key, seaweed.secret_key)
+
+    def wait(job_id: str, statuses=("Complete", "Failed", "Cancelled"), timeout: float = 60) -> dict:
+        deadline = time.monotonic() + timeout
+        while (job := client.describe_job(AccountId=ACCOUNT, JobId=job_id)["Job"])["Status"] not in statuses:
+            assert time.monotonic() < deadline, f"job stayed {job['Status']}, expected {statuses}"
+            time.sleep(0.1)
+        return job
+
+    return wait

@@ -12,7 +12,9 @@ from s3batch_tui.core.errors import JobStateError
 from s3batch_tui.core.status import JobStatus as S
 from s3batch_tui.core.store import LeaseHeld, Store
 
-ACTIONS = ("pause", "resume", "cancel", "confirm")
+ACTIONS = ("pause", "resume", "cancel", "confirm", "release")
+RELEASE = "release"
+"""Stop at a checkpoint and let go of the job (it stays Paused, runner-free): a hand-over takes it next."""
 
 
 class ControlResult(Enum):
@@ -41,9 +43,12 @@ def request_control(store: Store, job_id: str, action: str, reason: str | None =
         "resume": {S.PAUSED, S.PAUSING},
         "cancel": set(S) - {S.CANCELLING},
         "confirm": {S.SUSPENDED},
+        "release": {S.READY, S.ACTIVE, S.PAUSING, S.PAUSED},
     }[action]
     if action == "pause" and status == S.PAUSED:
         return ControlResult.DONE  # e.g. its runner died a moment ago: it is paused already
+    if action == RELEASE and status == S.PAUSED and not store.lease_is_live(record):
+        return ControlResult.DONE  # paused at a checkpoint and nobody holds it: released already
     if status not in allowed:
         raise JobStateError(f"job {job_id} is {status}; it cannot be asked to {action}")
     if store.lease_is_live(record):
@@ -52,7 +57,7 @@ def request_control(store: Store, job_id: str, action: str, reason: str | None =
     if action == "cancel" and record.succeeded + record.failed > 0:
         store.set_request(job_id, "cancel", reason)
         return ControlResult.NEEDS_RUNNER
-    target = {"pause": S.PAUSED, "resume": S.READY, "cancel": S.CANCELLED, "confirm": S.READY}[action]
+    target = {"pause": S.PAUSED, "resume": S.READY, "cancel": S.CANCELLED, "confirm": S.READY, RELEASE: S.PAUSED}[action]
     reason = reason or {"pause": "paused by the user", "cancel": "cancelled by the user"}.get(action)
     try:
         store.set_status(job_id, target, reason, clear_request=True, unless_running=True)

@@ -15,6 +15,7 @@ from s3batch_tui.core.engine.recorder import Recorder
 from s3batch_tui.core.engine.window import PriorityWindow
 from s3batch_tui.core.errors import JobStateError
 from s3batch_tui.core.expiry import expire_suspended
+from s3batch_tui.core.handover.record import runner_refusal
 from s3batch_tui.core.s3 import ClientFactory
 from s3batch_tui.core.spec import JobSpec
 from s3batch_tui.core.status import JobStatus
@@ -82,6 +83,9 @@ class Engine:
         record = self.store.get(job_id)
         if record.status.is_terminal:
             raise JobStateError(f"job {job_id} has already ended ({record.status})")
+        refusal = runner_refusal(self.settings.job_dir(job_id))
+        if refusal:
+            raise JobStateError(f"job {job_id} does not run here: {refusal}")
         with self._lock:
             if job_id in self._runs:
                 return

@@ -14,6 +14,7 @@ import time
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
+from s3batch_tui.core.engine.control import RELEASE
 from s3batch_tui.core.engine.feed import Feed
 from s3batch_tui.core.engine.health import EndpointHealth
 from s3batch_tui.core.engine.job_manifest import JobManifest
@@ -333,6 +334,9 @@ class JobRun:
             return S.CANCELLED
         if request == "pause":
             return "paused"
+        if request == RELEASE:  # pause at a checkpoint and let go of the job
+            self.shutdown_reason = self.store.get(self.job_id).status_reason or "released by request"
+            return "paused"
         return None
 
     def _take_request(self) -> str | None:
@@ -375,6 +379,8 @@ class JobRun:
             if request == "cancel":
                 self._finish(S.CANCELLED)
                 return False
+            if request == RELEASE:  # paused at a checkpoint already: let go of the job
+                self._pause_and_stop(self.store.get(self.job_id).status_reason or "released by request")
 
     def _wait_for_request(self) -> str:
         while True:
