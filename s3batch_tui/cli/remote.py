@@ -25,12 +25,12 @@ from s3batch_tui.core.backends.roles import batch_roles
 from s3batch_tui.core.backends.s3control import (AWS_CAPABILITIES, caller_account, control_attempts, control_client,
                                                  control_retry_policy)  # fmt: skip
 from s3batch_tui.core.backends.view import report_manifest_uri
+from s3batch_tui.core.backends.connect import TOKEN_DIR
 from s3batch_tui.core.backends.submit import kept_token, request_digest, upload_manifest, with_token
 from s3batch_tui.core.errors import InputError, JobNotFound
 from s3batch_tui.core.job_tags import parse_tag_args
 from s3batch_tui.core.spec import JobSpec, load_job_spec, local_extensions
 
-TOKEN_DIR = "aws-tokens"  # under the data dir: ClientRequestTokens of requests made without a job file
 LOCAL_ONLY = {"create": "`job create` stores a local job; an S3 Control backend takes `job submit JOB.json`"}
 
 

@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.worker import get_current_worker
 
 from s3batch_tui.core.backends.base import Backend
-from s3batch_tui.core.backends.connect import ControlSettings, connect
+from s3batch_tui.core.backends.connect import TOKEN_DIR, ControlSettings, connect
 from s3batch_tui.core.backends.local import LocalBackend
 from s3batch_tui.core.backends.refresh import RATE, Refresher, RefreshState
 from s3batch_tui.core.backends.view import JobView
@@ -32,7 +32,6 @@ from s3batch_tui.tui.screens.help import HelpScreen
 from s3batch_tui.tui.screens.jobs import JobsScreen, interrupted
 from s3batch_tui.tui.screens.quit import QuitScreen, ResumeScreen
 
-TOKEN_DIR = "aws-tokens"
 """Under the data dir, as for the CLI: ClientRequestTokens of S3 Control requests made without a job file."""
 RUNNING = frozenset({JobStatus.PREPARING, JobStatus.READY, JobStatus.ACTIVE, JobStatus.PAUSING,
                      JobStatus.CANCELLING, JobStatus.COMPLETING, JobStatus.FAILING})  # fmt: skip

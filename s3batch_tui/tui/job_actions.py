@@ -46,6 +46,8 @@ def job_commands(marked: bool = False) -> tuple[Command, ...]:
                 f"Lower the priority by one{too}"),
         Command("job.retry", "R", "retry_failed", "Retry failed", "job: retry failed tasks",
                 "Create and run a new job over the failed tasks"),
+        Command("job.handover", "H", "handover", "Hand over", "job: hand over to S3 Control",
+                "Send the rest of a running or paused local job to the S3 Control backend", show=False),
         Command("job.report", "o", "open_report", "Report", "job: open report", "Open the completion report"),
         Command("job.copy_id", "Y", "copy_id", "Copy id", "job: copy id", "Copy the job's full id to the clipboard",
                 show=False),
@@ -88,6 +90,7 @@ AVAILABLE = {
     "confirm_job": lambda r: r.status == S.SUSPENDED,
     "priority": lambda r: not r.status.is_terminal,
     "retry_failed": lambda r: r.status.is_terminal and r.failed > 0,
+    "handover": lambda r: r.status in (S.READY, S.ACTIVE, S.PAUSING, S.PAUSED),
     "open_report": lambda r: bool(r.report_location),
     "copy_report": lambda r: bool(r.report_location),
 }

@@ -20,7 +20,7 @@ from s3batch_tui.core.spec import JobSpec
 MAX_PRIORITY = 2147483647
 _PRIORITY_LOCK = threading.Lock()
 ACTIONS = ("list", "describe", "create", "run", "pause", "resume", "cancel", "confirm", "priority", "retry_failed",
-           "tags", "report")  # fmt: skip
+           "tags", "report", "handover")  # fmt: skip
 
 
 class Unsupported(JobStateError):

@@ -15,6 +15,10 @@ from s3batch_tui.core.backends.s3control import (
 )
 
 
+TOKEN_DIR = "aws-tokens"
+"""Under the data dir: the ClientRequestTokens of requests made without a job file (retry-failed, hand-over)."""
+
+
 @dataclass(frozen=True)
 class ControlSettings:
     """`--account-id`, `--control-endpoint`, `--profile`, `--region`: one S3 Control backend."""

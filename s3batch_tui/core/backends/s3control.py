@@ -41,6 +41,7 @@ AWS_CAPABILITIES = Capabilities({
     "run": "S3 Batch Operations runs a job by itself once it is Ready (confirm a Suspended one)",
     "pause": "AWS S3 Batch Operations has no pause (cancel, then submit the rest again)",
     "resume": "AWS S3 Batch Operations has no pause, so nothing to resume",
+    "handover": "this job is on S3 Batch Operations already; hand-over sends a local job there",
 })  # fmt: skip
 PAGE_SIZE = 1000  # ListJobs MaxResults
 _STATE_ERRORS = {"JobStatusException", "IdempotencyException"}

@@ -19,6 +19,7 @@ from s3batch_tui.core.formatting import escape_invisible, eta_seconds, format_co
 from s3batch_tui.core.status import JobStatus
 from s3batch_tui.core.store import FailureRow, JobRecord
 from s3batch_tui.tui.commands import Command, bindings
+from s3batch_tui.tui.handover import HandoverMixin
 from s3batch_tui.tui.job_actions import AVAILABLE, JobActionsMixin, job_commands
 from s3batch_tui.tui.widgets.job_table import STATUS_COLOURS, progress_bar
 from s3batch_tui.tui.widgets.report_view import shorten
@@ -122,7 +123,7 @@ def failure_cells(row: FailureRow) -> tuple[Text, Text, Text, Text]:
     return key, Text(row.error_code, style="bold"), Text(str(row.http_status)), Text(escape_invisible(row.message))
 
 
-class InspectorScreen(JobActionsMixin, Screen):
+class InspectorScreen(JobActionsMixin, HandoverMixin, Screen):
     """Everything about one job, updated live; the job keys act on it."""
 
     COMMANDS_LIST = COMMANDS

@@ -14,6 +14,7 @@ from s3batch_tui.core.formatting import plural
 from s3batch_tui.core.status import JobStatus
 from s3batch_tui.core.store import JobRecord
 from s3batch_tui.tui.commands import Command, bindings
+from s3batch_tui.tui.handover import HandoverMixin
 from s3batch_tui.tui.job_actions import JobActionsMixin, applies_to, job_commands, toast_text
 from s3batch_tui.tui.screens.ask import AskScreen
 from s3batch_tui.tui.screens.confirm import ConfirmScreen
@@ -65,7 +66,7 @@ STATUS_FILTERS: dict[str, frozenset[JobStatus] | None] = {
 MARKED_ACTIONS = frozenset({"pause_resume", "cancel", "priority", "delete_jobs"})
 
 
-class JobsScreen(JobActionsMixin, Screen):
+class JobsScreen(JobActionsMixin, HandoverMixin, Screen):
     """Every job in the store, newest first, updated live."""
 
     COMMANDS_LIST = COMMANDS
