@@ -1,0 +1,113 @@
+"""Every lean member's request against boto3's, byte for byte, as a loopback server receives them.
+
+Method, path and query (awkward key, version id), body, every header but the ones that
+differ per call (date, signature, User-Agent's feature flags, boto3's invocation id and
+attempt count), and the signed header list; with and without a session token, and with
+`request_checksum_calculation` when_required (RestoreObject then sends no checksum).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from s3batch_tui.core.engine.retry import RetryPolicy
+from s3batch_tui.core.lean.choice import COVERED
+from s3batch_tui.core.operations.restore import RESTORE_IN_PROGRESS
+from tests.integration.lean_equivalence import PATHS, built_both, entry
+from tests.integration.tiny_http import ScriptedHandler, serve
+
+pytest.importorskip("awscrt")
+
+OWNER = {"ID": "owner-id", "DisplayName": "me"}
+GRANTS = [
+    {"Grantee": {"TypeIdentifier": "id", "Identifier": "owner-id", "DisplayName": "me"}, "Permission": "FULL_CONTROL"},
+    {"Grantee": {"TypeIdentifier": "emailAddress", "Identifier": "a@example.com"}, "Permission": "READ_ACP"},
+    {"Grantee": {"TypeIdentifier": "uri", "Identifier": "http://acs.amazonaws.com/groups/global/AllUsers"},
+     "Permission": "READ"},
+]  # fmt: skip
+OPERATIONS = {
+    "put-tagging": {"S3PutObjectTagging": {"TagSet": [{"Key": "é", "Value": "ü +=:/@"}, {"Key": "a", "Value": ""}]}},
+    "delete-tagging": {"S3DeleteObjectTagging": {}},
+    "acl-canned": {"S3PutObjectAcl": {"AccessControlPolicy": {"CannedAccessControlList": "bucket-owner-full-control"}}},
+    "acl-grants": {"S3PutObjectAcl": {"AccessControlPolicy": {"AccessControlList": {"Owner": OWNER, "Grants": GRANTS}}}},
+    "legal-hold": {"S3PutObjectLegalHold": {"LegalHold": {"Status": "ON"}}},
+    "retention": {"S3PutObjectRetention": {"Retention": {"Mode": "COMPLIANCE", "RetainUntilDate": "2031-02-03T04:05:06.5Z"},
+                                           "BypassGovernanceRetention": True}},
+    "retention-removed": {"S3PutObjectRetention": {"Retention": {}, "BypassGovernanceRetention": False}},
+    "restore": {"S3InitiateRestoreObject": {"ExpirationInDays": 3, "GlacierJobTier": "STANDARD"}},
+    "restore-no-days": {"S3InitiateRestoreObject": {}},
+}  # fmt: skip
+PER_CALL = {"authorization", "x-amz-date", "user-agent", "amz-sdk-invocation-id", "amz-sdk-request"}
+"""Headers that differ per call; boto3's `amz-sdk-*` bookkeeping the lean path does not send."""
+
+KEY, VERSION = "a b/+%/é//x~", "v1+/="
+
+
+class _Capture(ScriptedHandler):
+    """Keeps every request; answers as S3 does on success (HEAD: an object in STANDARD)."""
+
+    seen: list
+    status = {"PUT": 200, "DELETE": 204, "POST": 202, "HEAD": 200}
+
+    def _take(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.seen.append((self.command, self.path, self.headers, body))
+        self.reply(self.status[self.command])
+
+    do_PUT = do_DELETE = do_POST = do_HEAD = _take
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        self.reply(200, b"<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>")
+
+
+def _signed(headers) -> list[str]:
+    return headers["Authorization"].split("SignedHeaders=")[1].split(",")[0].split(";")
+
+
+def _compared(headers) -> dict[str, str]:
+    return {name.lower(): value for name, value in headers.items() if name.lower() not in PER_CALL}
+
+
+def test_every_covered_member_is_compared():
+    assert {next(iter(document)) for document in OPERATIONS.values()} == COVERED
+
+
+@pytest.mark.parametrize(
+    ("name", "setting"),
+    [*((name, "default") for name in OPERATIONS), ("put-tagging", "session-token"), ("acl-canned", "session-token"),
+     *((name, "checksum-when-required") for name in ("put-tagging", "acl-grants", "legal-hold", "retention",
+                                                     "restore", "restore-no-days"))],
+)  # fmt: skip
+def test_request_bytes_equal_boto3s(seaweed, monkeypatch, name, setting):
+    if setting == "checksum-when-required":
+        monkeypatch.setenv("AWS_REQUEST_CHECKSUM_CALCULATION", "when_required")
+    token = "session/token+=" if setting == "session-token" else None
+    with serve(_Capture, seen=[]) as (url, handler):
+        runnables = built_both(seaweed, OPERATIONS[name], endpoint=url, token=token)
+        for path in PATHS:
+            outcome, _ = RetryPolicy(1).execute(runnables[path], entry("b", KEY, VERSION))
+            assert outcome.succeeded, outcome
+        # Both paths ask boto3 for the bucket's versioning (the version guard), and RestoreObject
+        # without ExpirationInDays HEADs the object first.
+        lean, boto = [request for request in handler.seen if request[0] not in ("GET", "HEAD")]
+    assert lean[:2] == boto[:2]  # method, path and query
+    assert lean[3] == boto[3]  # body, byte for byte
+    assert _compared(lean[2]) == _compared(boto[2])
+    assert _signed(lean[2]) == _signed(boto[2])
+    assert lean[2].get("x-amz-security-token") == token
+    when_required = setting == "checksum-when-required"
+    checksummed = name != "delete-tagging" and not (name.startswith("restore") and when_required)
+    assert ("x-amz-checksum-crc32" in lean[2]) == checksummed
+
+
+class _InProgress(ScriptedHandler):
+    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.reply(409, b"<Error><Code>RestoreAlreadyInProgress</Code><Message>in progress</Message></Error>")
+
+
+def test_restore_already_in_progress_succeeds_on_both_paths(seaweed):
+    with serve(_InProgress) as (url, _):
+        runnables = built_both(seaweed, OPERATIONS["restore"], endpoint=url)
+        outcomes = [RetryPolicy(1).execute(runnables[path], entry("b", KEY)) for path in PATHS]
+    assert outcomes == [(RESTORE_IN_PROGRESS, 1)] * 2
