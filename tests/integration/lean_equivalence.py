@@ -6,6 +6,7 @@ all), from the environment's credentials and a fresh client; only `RequestPath` 
 
 from __future__ import annotations
 
+import os
 import uuid
 from typing import Any
 
@@ -25,21 +26,41 @@ PATHS = ("auto", "boto3")
 """RequestPath values: "auto" takes the lean path for covered members."""
 
 
-def built_both(server, operation: dict, secret=None, endpoint=None, token=None) -> dict[str, Any]:
-    """The runnable operation for the `{member: params}` document on each request path (one client)."""
-    env = {"AWS_ACCESS_KEY_ID": server.access_key, "AWS_SECRET_ACCESS_KEY": secret or server.secret_key}
-    with pytest.MonkeyPatch.context() as mp:
-        for name, value in env.items():
-            mp.setenv(name, value)
-        if token:
-            mp.setenv("AWS_SESSION_TOKEN", token)
-        factory = ClientFactory(AwsSettings(endpoint_url=endpoint or server.endpoint_url, region=server.region), 8)
-        s3, runnables = factory.client("s3"), {}
-        for path in PATHS:
-            context = OperationContext(s3, "job", factory.client, options=LocalOptions(request_path=path))
-            runnable = runnables[path] = build_operation(JobOperation.model_validate(operation), context)
-            lean = type(getattr(runnable, "operation", runnable)).__name__.startswith("Lean")
-            assert lean == (path == "auto"), type(runnable)
+_CLIENTS: dict[tuple, Any] = {}
+
+
+def _client(server, secret=None, endpoint=None, token=None) -> tuple[Any, Any]:
+    """(S3 client, client maker) as the engine makes them, one per setting for the whole session.
+
+    A boto3 client takes ~0.1-0.5 s of CPU to make; the credentials and checksum setting
+    it reads from the environment are part of the key.
+    """
+    endpoint = endpoint or server.endpoint_url
+    secret = secret or server.secret_key
+    key = (endpoint, server.access_key, secret, token, os.environ.get("AWS_REQUEST_CHECKSUM_CALCULATION"))
+    if key not in _CLIENTS:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("AWS_ACCESS_KEY_ID", server.access_key)
+            mp.setenv("AWS_SECRET_ACCESS_KEY", secret)
+            if token:
+                mp.setenv("AWS_SESSION_TOKEN", token)
+            factory = ClientFactory(AwsSettings(endpoint_url=endpoint, region=server.region), 8)
+            _CLIENTS[key] = (factory.client("s3"), factory.client)
+    return _CLIENTS[key]
+
+
+def built_both(server, operation: dict, **client) -> dict[str, Any]:
+    """The runnable operation for the `{member: params}` document on each request path (one client).
+
+    `client`: secret, endpoint, token (see `_client`).
+    """
+    s3, make_client = _client(server, **client)
+    runnables = {}
+    for path in PATHS:
+        context = OperationContext(s3, "job", make_client, options=LocalOptions(request_path=path))
+        runnable = runnables[path] = build_operation(JobOperation.model_validate(operation), context)
+        lean = type(getattr(runnable, "operation", runnable)).__name__.startswith("Lean")
+        assert lean == (path == "auto"), type(runnable)
     return runnables
 
 

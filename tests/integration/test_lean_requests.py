@@ -111,3 +111,42 @@ def test_restore_already_in_progress_succeeds_on_both_paths(seaweed):
         runnables = built_both(seaweed, OPERATIONS["restore"], endpoint=url)
         outcomes = [RetryPolicy(1).execute(runnables[path], entry("b", KEY)) for path in PATHS]
     assert outcomes == [(RESTORE_IN_PROGRESS, 1)] * 2
+
+
+AWS_ERRORS = [
+    (404, "NoSuchVersion", "The specified version does not exist."),
+    (403, "AccessDenied", "Access Denied"),
+    (403, "InvalidObjectState", "The operation is not valid for the object's storage class"),
+    (400, "InvalidRequest", "Bucket is missing Object Lock Configuration"),
+    (409, "OperationAborted", "A conflicting conditional operation is currently in progress"),
+    (500, "InternalError", "We encountered an internal error. Please try again."),
+    (503, "SlowDown", "Please reduce your request rate."),
+    (403, "", ""),  # no body: botocore makes the code and message from the status
+]
+
+
+class _Refusing(ScriptedHandler):
+    """Answers every request but the version guard's GET with the class's current error."""
+
+    error: tuple[int, str, str]
+
+    def _refuse(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        status, code, message = self.error
+        body = f"<Error><Code>{code}</Code><Message>{message}</Message><RequestId>r1</RequestId></Error>" if code else ""
+        self.reply(status, body.encode())
+
+    do_PUT = do_DELETE = do_POST = do_HEAD = _refuse
+    do_GET = _Capture.do_GET
+
+
+@pytest.mark.parametrize("name", ["put-tagging", "acl-grants", "legal-hold", "retention", "restore"])
+def test_aws_errors_give_boto3s_outcomes(seaweed, name):
+    """Error answers no local server gives on demand: the same outcome (report row, retry verdict)."""
+    with serve(_Refusing, error=AWS_ERRORS[0]) as (url, handler):
+        runnables = built_both(seaweed, OPERATIONS[name], endpoint=url)
+        for error in AWS_ERRORS:
+            handler.error = error
+            lean, boto = (RetryPolicy(1).execute(runnables[path], entry("b", KEY, VERSION)) for path in PATHS)
+            assert lean == boto, error
+            assert (lean[0].http_status, lean[0].error_code or str(error[0])) == (error[0], error[1] or str(error[0]))
