@@ -150,3 +150,44 @@ def test_aws_errors_give_boto3s_outcomes(seaweed, name):
             lean, boto = (RetryPolicy(1).execute(runnables[path], entry("b", KEY, VERSION)) for path in PATHS)
             assert lean == boto, error
             assert (lean[0].http_status, lean[0].error_code or str(error[0])) == (error[0], error[1] or str(error[0]))
+
+
+class _OtherRegion(ScriptedHandler):
+    """A bucket in eu-west-1: requests signed for another region get AWS's 301 PermanentRedirect."""
+
+    signed_for: list
+
+    def _answer(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        region = self.headers["Authorization"].split("Credential=")[1].split("/")[2]
+        self.signed_for.append((self.command, region))
+        if region == "eu-west-1":
+            self.reply({"PUT": 200, "DELETE": 204, "POST": 202, "HEAD": 200, "GET": 200}[self.command])
+            return
+        self.send_response(301)
+        self.send_header("x-amz-bucket-region", "eu-west-1")
+        body = (b"<Error><Code>PermanentRedirect</Code><Message>The bucket you are attempting to access must be "
+                b"addressed using the specified endpoint.</Message><Region>eu-west-1</Region></Error>")  # fmt: skip
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_PUT = do_DELETE = do_POST = do_HEAD = do_GET = _answer
+
+
+@pytest.mark.parametrize("name", ["acl-canned", "restore"])
+def test_a_bucket_in_another_region_is_left_to_boto3s_redirect(seaweed, name):
+    """boto3 follows S3's region redirect; the lean path hands that bucket's tasks to boto3."""
+    with serve(_OtherRegion, signed_for=[]) as (url, handler):
+        outcomes, seen = {}, {}
+        for path, token in (("auto", None), ("boto3", "another-client")):  # each with a client of its own
+            runnable = built_both(seaweed, OPERATIONS[name], endpoint=url, token=token)[path]
+            handler.signed_for.clear()
+            outcomes[path] = [RetryPolicy(1).execute(runnable, entry("b", f"{KEY}{i}")) for i in range(3)]
+            seen[path] = [region for method, region in handler.signed_for if method not in ("GET", "HEAD")]
+    assert outcomes["auto"] == outcomes["boto3"]
+    assert all(outcome.succeeded for outcome, _ in outcomes["auto"])
+    # boto3 meets the redirect once and then signs for the bucket's region (it caches it); the
+    # lean path meets it once more itself, the first time, then leaves the bucket to boto3.
+    assert seen["boto3"] == ["us-east-1", "eu-west-1", "eu-west-1", "eu-west-1"]
+    assert seen["auto"] == ["us-east-1", *seen["boto3"]]

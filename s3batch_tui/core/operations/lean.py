@@ -1,24 +1,25 @@
 """The per-object operations on the lean path: the same requests, outcomes and errors as boto3's.
 
-Each sends one request per entry whose headers and body are the job's (built once by
-botocore from the same arguments the boto3 operation passes), so a lean operation is
-its boto3 twin's argument function plus the botocore operation name. Input is checked
-by those same functions: a bad job is refused with the same message on either path.
+Each lean operation keeps its boto3 twin: the twin checks the job's input (a bad job is
+refused with the same message on either path) and builds the arguments, which botocore
+serialises once into the request every task sends; and the twin runs the tasks of a
+bucket that answers from another region, so boto3 follows the redirect as it does.
 """
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any, ClassVar
 
-from s3batch_tui.core.lean.request import LeanRequest
+from s3batch_tui.core.lean.request import LeanRequest, RegionRedirect
 from s3batch_tui.core.lean.session import LeanS3
 from s3batch_tui.core.manifest.entry import ManifestEntry
-from s3batch_tui.core.operations.acl import acl_arguments
+from s3batch_tui.core.operations.acl import PutObjectAclOperation
 from s3batch_tui.core.operations.base import OperationContext, TaskOutcome
-from s3batch_tui.core.operations.legal_hold import legal_hold_arguments
-from s3batch_tui.core.operations.restore import InitiateRestoreObjectOperation, restore_request
-from s3batch_tui.core.operations.retention import retention_arguments
-from s3batch_tui.core.operations.tagging import tagging_arguments
+from s3batch_tui.core.operations.legal_hold import PutObjectLegalHoldOperation
+from s3batch_tui.core.operations.restore import InitiateRestoreObjectOperation
+from s3batch_tui.core.operations.retention import PutObjectRetentionOperation
+from s3batch_tui.core.operations.tagging import DeleteObjectTaggingOperation, PutObjectTaggingOperation
 from s3batch_tui.core.operations.versions import version_checked
 
 
@@ -27,56 +28,53 @@ class _LeanObjectOperation:
 
     name: ClassVar[str]
     _operation: ClassVar[str]  # botocore's name of the S3 operation
+    _twin: ClassVar[type]  # the boto3 operation
 
     def __init__(self, params: Any, context: OperationContext, lean: LeanS3) -> None:
-        self._request = LeanRequest(lean, self._operation, self._arguments(params))
-
-    @staticmethod
-    def _arguments(params: Any) -> dict[str, Any]:
-        return {}
+        self._boto3 = self._twin(params, context)
+        self._request = LeanRequest(lean, self._operation, self._boto3.arguments)
 
     def run(self, entry: ManifestEntry) -> TaskOutcome:
         """Apply the operation to the entry's object (or exact version)."""
-        return version_checked(entry, self._request.response(entry))
+        if not self._request.redirected(entry.bucket):
+            with suppress(RegionRedirect):
+                return version_checked(entry, self._request.response(entry))
+        return self._boto3.run(entry)
 
 
 class LeanPutObjectTaggingOperation(_LeanObjectOperation):
     """Replace the object's whole tag set (lean path)."""
 
     name: ClassVar[str] = "S3PutObjectTagging"
-    _operation = "PutObjectTagging"
-    _arguments = staticmethod(tagging_arguments)
+    _operation, _twin = "PutObjectTagging", PutObjectTaggingOperation
 
 
 class LeanDeleteObjectTaggingOperation(_LeanObjectOperation):
     """Remove every tag from the object (lean path)."""
 
     name: ClassVar[str] = "S3DeleteObjectTagging"
-    _operation = "DeleteObjectTagging"
+    _operation, _twin = "DeleteObjectTagging", DeleteObjectTaggingOperation
 
 
 class LeanPutObjectAclOperation(_LeanObjectOperation):
     """Replace the object's ACL with the job's canned or full ACL (lean path)."""
 
     name: ClassVar[str] = "S3PutObjectAcl"
-    _operation = "PutObjectAcl"
-    _arguments = staticmethod(acl_arguments)
+    _operation, _twin = "PutObjectAcl", PutObjectAclOperation
 
 
 class LeanPutObjectLegalHoldOperation(_LeanObjectOperation):
     """Set or clear the object's legal hold (lean path)."""
 
     name: ClassVar[str] = "S3PutObjectLegalHold"
-    _operation = "PutObjectLegalHold"
-    _arguments = staticmethod(legal_hold_arguments)
+    _operation, _twin = "PutObjectLegalHold", PutObjectLegalHoldOperation
 
 
 class LeanPutObjectRetentionOperation(_LeanObjectOperation):
     """Set or remove the object's Object Lock retention (lean path)."""
 
     name: ClassVar[str] = "S3PutObjectRetention"
-    _operation = "PutObjectRetention"
-    _arguments = staticmethod(retention_arguments)
+    _operation, _twin = "PutObjectRetention", PutObjectRetentionOperation
 
 
 class LeanInitiateRestoreObjectOperation(InitiateRestoreObjectOperation):
@@ -88,7 +86,10 @@ class LeanInitiateRestoreObjectOperation(InitiateRestoreObjectOperation):
 
     def __init__(self, params: Any, context: OperationContext, lean: LeanS3) -> None:
         super().__init__(params, context)
-        self._lean_request = LeanRequest(lean, "RestoreObject", {"RestoreRequest": restore_request(params)})
+        self._lean_request = LeanRequest(lean, "RestoreObject", self.arguments)
 
     def _initiate(self, entry: ManifestEntry) -> int:
-        return self._lean_request.send(entry).status
+        if not self._lean_request.redirected(entry.bucket):
+            with suppress(RegionRedirect):
+                return self._lean_request.send(entry).status
+        return super()._initiate(entry)

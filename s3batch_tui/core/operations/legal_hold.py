@@ -27,8 +27,8 @@ class PutObjectLegalHoldOperation:
 
     def __init__(self, params: PutObjectLegalHold, context: OperationContext) -> None:
         self._s3 = context.s3
-        self._args = legal_hold_arguments(params)
+        self.arguments = legal_hold_arguments(params)
 
     def run(self, entry: ManifestEntry) -> TaskOutcome:
         """Put the legal hold status on the entry's object (or exact version)."""
-        return version_checked(entry, self._s3.put_object_legal_hold(**object_address(entry), **self._args))
+        return version_checked(entry, self._s3.put_object_legal_hold(**object_address(entry), **self.arguments))

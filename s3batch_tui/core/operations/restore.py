@@ -67,7 +67,7 @@ class InitiateRestoreObjectOperation:
 
     def __init__(self, params: InitiateRestoreObject, context: OperationContext) -> None:
         self._s3 = context.s3
-        self._request = restore_request(params)
+        self.arguments = {"RestoreRequest": restore_request(params)}
         self._days = params.expiration_in_days
 
     def run(self, entry: ManifestEntry) -> TaskOutcome:
@@ -92,7 +92,7 @@ class InitiateRestoreObjectOperation:
 
     def _initiate(self, entry: ManifestEntry) -> int:
         """Send RestoreObject for the entry; the HTTP status of its answer (202 or 200)."""
-        response = self._s3.restore_object(**object_address(entry), RestoreRequest=self._request)
+        response = self._s3.restore_object(**object_address(entry), **self.arguments)
         return response["ResponseMetadata"]["HTTPStatusCode"]
 
     def _glacier_class(self, address: dict[str, str]) -> str | None:

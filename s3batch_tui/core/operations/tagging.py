@@ -30,17 +30,18 @@ class PutObjectTaggingOperation:
 
     def __init__(self, params: PutObjectTagging, context: OperationContext) -> None:
         self._s3 = context.s3
-        self._args = tagging_arguments(params)
+        self.arguments = tagging_arguments(params)
 
     def run(self, entry: ManifestEntry) -> TaskOutcome:
         """Put the tag set on the entry's object (or exact version)."""
-        return version_checked(entry, self._s3.put_object_tagging(**object_address(entry), **self._args))
+        return version_checked(entry, self._s3.put_object_tagging(**object_address(entry), **self.arguments))
 
 
 class DeleteObjectTaggingOperation:
     """Remove every tag from the object."""
 
     name: ClassVar[str] = "S3DeleteObjectTagging"
+    arguments: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, params: DeleteObjectTagging, context: OperationContext) -> None:
         self._s3 = context.s3
