@@ -49,3 +49,13 @@ def test_no_credentials_leaves_it_to_boto3(monkeypatch):
 def test_request_path_option_refuses_other_values():
     with pytest.raises(ValueError, match="RequestPath"):
         LocalOptions.model_validate({"RequestPath": "fast"})
+
+
+def test_every_lean_class_runs_the_member_it_is_listed_for():
+    pytest.importorskip("awscrt")
+    import importlib
+
+    for member, where in choice.LEAN_CLASSES.items():
+        module, _, name = where.partition(":")
+        assert getattr(importlib.import_module(module), name).name == member
+        assert choice.request_path(member, LocalOptions()) == choice.LEAN
