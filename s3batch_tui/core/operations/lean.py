@@ -42,39 +42,18 @@ class _LeanObjectOperation:
         return self._boto3.run(entry)
 
 
-class LeanPutObjectTaggingOperation(_LeanObjectOperation):
-    """Replace the object's whole tag set (lean path)."""
-
-    name: ClassVar[str] = "S3PutObjectTagging"
-    _operation, _twin = "PutObjectTagging", PutObjectTaggingOperation
-
-
-class LeanDeleteObjectTaggingOperation(_LeanObjectOperation):
-    """Remove every tag from the object (lean path)."""
-
-    name: ClassVar[str] = "S3DeleteObjectTagging"
-    _operation, _twin = "DeleteObjectTagging", DeleteObjectTaggingOperation
+def _lean(twin: type, operation: str) -> type:
+    """The lean operation for a boto3 one whose request is the same for every object; `operation`: botocore's name."""
+    doc = f"{(twin.__doc__ or '').splitlines()[0].rstrip('.')} (lean path)."
+    attributes = {"name": twin.name, "_operation": operation, "_twin": twin, "__doc__": doc, "__module__": __name__}
+    return type(f"Lean{twin.__name__}", (_LeanObjectOperation,), attributes)
 
 
-class LeanPutObjectAclOperation(_LeanObjectOperation):
-    """Replace the object's ACL with the job's canned or full ACL (lean path)."""
-
-    name: ClassVar[str] = "S3PutObjectAcl"
-    _operation, _twin = "PutObjectAcl", PutObjectAclOperation
-
-
-class LeanPutObjectLegalHoldOperation(_LeanObjectOperation):
-    """Set or clear the object's legal hold (lean path)."""
-
-    name: ClassVar[str] = "S3PutObjectLegalHold"
-    _operation, _twin = "PutObjectLegalHold", PutObjectLegalHoldOperation
-
-
-class LeanPutObjectRetentionOperation(_LeanObjectOperation):
-    """Set or remove the object's Object Lock retention (lean path)."""
-
-    name: ClassVar[str] = "S3PutObjectRetention"
-    _operation, _twin = "PutObjectRetention", PutObjectRetentionOperation
+LeanPutObjectTaggingOperation = _lean(PutObjectTaggingOperation, "PutObjectTagging")
+LeanDeleteObjectTaggingOperation = _lean(DeleteObjectTaggingOperation, "DeleteObjectTagging")
+LeanPutObjectAclOperation = _lean(PutObjectAclOperation, "PutObjectAcl")
+LeanPutObjectLegalHoldOperation = _lean(PutObjectLegalHoldOperation, "PutObjectLegalHold")
+LeanPutObjectRetentionOperation = _lean(PutObjectRetentionOperation, "PutObjectRetention")
 
 
 class LeanInitiateRestoreObjectOperation(InitiateRestoreObjectOperation):
