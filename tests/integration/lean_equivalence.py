@@ -49,16 +49,18 @@ def _client(server, secret=None, endpoint=None, token=None) -> tuple[Any, Any]:
     return _CLIENTS[key]
 
 
-def built_both(server, operation: dict, **client) -> dict[str, Any]:
-    """The runnable operation for the `{member: params}` document on each request path (one client).
+def built_both(server, operation: dict | JobOperation, secret=None, endpoint=None, token=None,
+               **options) -> dict[str, Any]:  # fmt: skip
+    """The runnable operation (a `{member: params}` document) on each request path, from one client.
 
-    `client`: secret, endpoint, token (see `_client`).
+    `secret`, `endpoint`, `token`: see `_client`; `options`: more LocalOptions fields.
     """
-    s3, make_client = _client(server, **client)
+    s3, make_client = _client(server, secret, endpoint, token)
+    job_operation = operation if isinstance(operation, JobOperation) else JobOperation.model_validate(operation)
     runnables = {}
     for path in PATHS:
-        context = OperationContext(s3, "job", make_client, options=LocalOptions(request_path=path))
-        runnable = runnables[path] = build_operation(JobOperation.model_validate(operation), context)
+        context = OperationContext(s3, "job", make_client, options=LocalOptions(request_path=path, **options))
+        runnable = runnables[path] = build_operation(job_operation, context)
         lean = type(getattr(runnable, "operation", runnable)).__name__.startswith("Lean")
         assert lean == (path == "auto"), type(runnable)
     return runnables

@@ -54,8 +54,7 @@ def build_lean(operation: Any, context: Any) -> Any | None:
     module, _, name = LEAN_CLASSES[operation.name].partition(":")
     cls = getattr(importlib.import_module(module), name)
     try:
-        lean = LeanS3(context.s3)
-    except ValueError as exc:  # no credentials, TLS verification off: boto3 says it its own way
+        return cls(operation.params, context, LeanS3(context.s3))
+    except ValueError as exc:  # no credentials, TLS verification off, ...: boto3 says it its own way
         log.info("lean request path not used: %s", exc)
         return None
-    return cls(operation.params, context, lean)

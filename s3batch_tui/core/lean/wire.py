@@ -17,6 +17,9 @@ from urllib.parse import quote
 from botocore.httpchecksum import apply_request_checksum, resolve_request_checksum_algorithm
 from botocore.serialize import create_serializer
 
+EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
+"""x-amz-content-sha256 of a request without a body."""
+
 
 @dataclass(frozen=True, slots=True)
 class Wire:
