@@ -82,6 +82,20 @@ def entry(bucket: str, key: str, version: str | None = None, ordinal: int = 0) -
     return ManifestEntry(ordinal=ordinal, bucket=bucket, key=key, version_id=version, raw_key=key)
 
 
+def versioned_entries(s3, prefix: str) -> list[ManifestEntry]:
+    """Entries for the first of two versions of "v key+%" (its body b"first") and for a version that does not exist."""
+    versions = new_bucket(s3, prefix)
+    s3.put_bucket_versioning(Bucket=versions, VersioningConfiguration={"Status": "Enabled"})
+    version = s3.put_object(Bucket=versions, Key="v key+%", Body=b"first")["VersionId"]
+    s3.put_object(Bucket=versions, Key="v key+%", Body=b"second")
+    return [entry(versions, "v key+%", version), entry(versions, "v key+%", "nope-version")]
+
+
+def signed_headers(headers) -> list[str]:
+    """The SignedHeaders list of a request's Authorization header."""
+    return headers["Authorization"].split("SignedHeaders=")[1].split(",")[0].split(";")
+
+
 def _outcomes(runnable, entries, attempts: int) -> list[tuple[TaskOutcome, int]]:
     policy = RetryPolicy(max_attempts=attempts, base_delay=0.01)
     return [policy.execute(runnable, e) for e in entries]

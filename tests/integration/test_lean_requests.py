@@ -13,7 +13,7 @@ import pytest
 from s3batch_tui.core.engine.retry import RetryPolicy
 from s3batch_tui.core.lean.choice import COVERED
 from s3batch_tui.core.operations.restore import RESTORE_IN_PROGRESS
-from tests.integration.lean_equivalence import PATHS, built_both, entry
+from tests.integration.lean_equivalence import PATHS, built_both, entry, signed_headers
 from tests.integration.tiny_http import ScriptedHandler, serve
 
 pytest.importorskip("awscrt")
@@ -60,10 +60,6 @@ class _Capture(ScriptedHandler):
         self.reply(200, b"<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>")
 
 
-def _signed(headers) -> list[str]:
-    return headers["Authorization"].split("SignedHeaders=")[1].split(",")[0].split(";")
-
-
 def _compared(headers) -> dict[str, str]:
     return {name.lower(): value for name, value in headers.items() if name.lower() not in PER_CALL}
 
@@ -93,7 +89,7 @@ def test_request_bytes_equal_boto3s(seaweed, monkeypatch, name, setting):
     assert lean[:2] == boto[:2]  # method, path and query
     assert lean[3] == boto[3]  # body, byte for byte
     assert _compared(lean[2]) == _compared(boto[2])
-    assert _signed(lean[2]) == _signed(boto[2])
+    assert signed_headers(lean[2]) == signed_headers(boto[2])
     assert lean[2].get("x-amz-security-token") == token
     when_required = setting == "checksum-when-required"
     checksummed = name != "delete-tagging" and not (name.startswith("restore") and when_required)

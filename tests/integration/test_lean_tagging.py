@@ -11,7 +11,7 @@ import pytest
 from s3batch_tui.core.engine.retry import RetryPolicy
 from s3batch_tui.core.lean.choice import LEAN, request_path
 from s3batch_tui.core.spec import LocalOptions
-from tests.integration.lean_equivalence import KEYS, PATHS, built, entry, new_bucket, run_both
+from tests.integration.lean_equivalence import KEYS, PATHS, built, entry, new_bucket, run_both, versioned_entries
 
 pytest.importorskip("awscrt")
 
@@ -71,13 +71,7 @@ def test_errors_match_boto3(seaweed, moto_server, member):
     assert missing_bucket["auto"][0][0].error_code == "NoSuchBucket"
 
     # Versions and InvalidTag: moto knows both.
-    m3 = moto_server.client()
-    versions = new_bucket(m3, "lean-versions")
-    m3.put_bucket_versioning(Bucket=versions, VersioningConfiguration={"Status": "Enabled"})
-    version = m3.put_object(Bucket=versions, Key="v key+%", Body=b"1")["VersionId"]
-    m3.put_object(Bucket=versions, Key="v key+%", Body=b"2")
-    versioned = [entry(versions, "v key+%", version), entry(versions, "v key+%", "nope-version")]
-    results = _run_both(moto_server, member, versioned)
+    results = _run_both(moto_server, member, versioned_entries(moto_server.client(), "lean-versions"))
     assert results["auto"] == results["boto3"]
     assert results["auto"][0][0].succeeded
     assert not results["auto"][1][0].succeeded
