@@ -1,10 +1,11 @@
-"""Client CPU per request of the request paths alone: lean (awscrt) vs boto3, tagging and copy.
+"""Client CPU per request of the request paths alone, lean (awscrt) vs boto3, for one operation.
 
 Same process, same SeaweedFS, same objects; the built operations (as the engine builds
 them) run on a thread pool, interleaved rounds. CPU = this process's user + system time
 (the server is another process), divided by the requests sent.
 
-    python bench/bench_lean_cpu.py [--objects 3000] [--workers 16] [--rounds 3]
+    python bench/bench_lean_cpu.py [--operation tagging|acl|legal-hold|retention]
+                                   [--objects 3000] [--workers 16] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import statistics
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -26,21 +28,34 @@ from s3batch_tui.core.spec import JobOperation, LocalOptions  # noqa: E402
 from s3batch_tui.servers import start_seaweedfs  # noqa: E402
 from side_by_side import bench_args  # noqa: E402
 
-from bench_tagging import BUCKET, seed  # noqa: E402
-
-
+BUCKET = "bench-lean"
+_LATER = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)
 OPERATIONS = {
-    "PutObjectTagging": lambda path, round_no: {"S3PutObjectTagging": {"TagSet": [{"Key": "round",
-                                                                                    "Value": str(round_no)}]}},
-    "CopyObject": lambda path, round_no: {"S3PutObjectCopy": {"TargetKeyPrefix": f"copies-{path}"}},
+    # Each round changes something, so every request has work to do on the server.
+    "tagging": lambda n: {"S3PutObjectTagging": {"TagSet": [{"Key": "round", "Value": str(n)}]}},
+    "acl": lambda n: {"S3PutObjectAcl": {"AccessControlPolicy": {
+        "CannedAccessControlList": ("public-read", "private")[n % 2]}}},  # fmt: skip
+    "legal-hold": lambda n: {"S3PutObjectLegalHold": {"LegalHold": {"Status": ("ON", "OFF")[n % 2]}}},
+    "retention": lambda n: {"S3PutObjectRetention": {"BypassGovernanceRetention": True, "Retention": {
+        "Mode": "GOVERNANCE", "RetainUntilDate": (_LATER + timedelta(seconds=n)).isoformat()}}},  # fmt: skip
+    "copy": lambda n: {"S3PutObjectCopy": {"TargetKeyPrefix": f"copies-{n}"}},
 }
-"""Operation label -> its JobOperation for (request path, round)."""
+"""--operation -> the job's operation document for round n."""
 
 
-def build(server, path: str, workers: int, round_no: int, label: str):
+def seed(client, count: int, object_lock: bool) -> list[ManifestEntry]:
+    """The bucket (with Object Lock when the operation needs it) and `count` 1 KiB objects."""
+    client.create_bucket(Bucket=BUCKET, **({"ObjectLockEnabledForBucket": True} if object_lock else {}))
+    keys = [f"data/{i % 50:02d}/object {i:06d}.bin" for i in range(count)]
+    with ThreadPoolExecutor(32) as pool:
+        list(pool.map(lambda key: client.put_object(Bucket=BUCKET, Key=key, Body=b"x" * 1024), keys))
+    return [ManifestEntry(i, BUCKET, key, None, key) for i, key in enumerate(keys)]
+
+
+def build(server, operation: str, path: str, workers: int, round_no: int):
     factory = ClientFactory(AwsSettings(endpoint_url=server.endpoint_url, region=server.region), workers)
-    operation = JobOperation.model_validate(OPERATIONS[label](path, round_no))
-    return build_operation(operation, OperationContext(factory.client("s3"), "bench", options=LocalOptions(request_path=path)))
+    document = JobOperation.model_validate(OPERATIONS[operation](round_no))
+    return build_operation(document, OperationContext(factory.client("s3"), "bench", options=LocalOptions(request_path=path)))
 
 
 def run(operation, entries, workers: int) -> tuple[float, float]:
@@ -55,31 +70,27 @@ def run(operation, entries, workers: int) -> tuple[float, float]:
 
 
 def main() -> None:
-    args, workdir = bench_args(__doc__.splitlines()[0], "s3batch-lean-")
+    args, workdir = bench_args(__doc__.splitlines()[0], "s3batch-lean-", lambda parser: parser.add_argument(
+        "--operation", choices=sorted(OPERATIONS), default="tagging"))  # fmt: skip
     with start_seaweedfs(workdir / "weed") as server:
         import os
 
         os.environ.update(server.env())
-        manifest = seed(server.client(), args.objects, workdir)
-        import urllib.parse
-
-        entries = [ManifestEntry(i, BUCKET, urllib.parse.unquote_plus(line.split(",")[1].strip()), None, line)
-                   for i, line in enumerate(manifest.read_text().splitlines())]  # fmt: skip
-        results = {(op, path): [] for op in OPERATIONS for path in ("auto", "boto3")}
+        entries = seed(server.client(), args.objects, object_lock=args.operation in ("legal-hold", "retention"))
+        results: dict[str, list[tuple[float, float]]] = {"auto": [], "boto3": []}
         for round_no in range(args.rounds):
-            for op in OPERATIONS:
-                for path in (("auto", "boto3") if round_no % 2 == 0 else ("boto3", "auto")):
-                    operation = build(server, path, args.workers, round_no, op)
-                    results[op, path].append(run(operation, entries, args.workers))
+            for path in (("auto", "boto3") if round_no % 2 == 0 else ("boto3", "auto")):
+                # Each path gets its own round number: the server has something to change every time.
+                step = 2 * round_no + (path == "boto3")
+                results[path].append(run(build(server, args.operation, path, args.workers, step), entries, args.workers))
             print(f"round {round_no + 1}: " + ", ".join(
-                f"{op} {p} {r[-1][0]:.2f} s, {r[-1][1]:.2f} s CPU" for (op, p), r in results.items()), flush=True)  # fmt: skip
+                f"{p} {r[-1][0]:.2f} s, {r[-1][1]:.2f} s CPU" for p, r in results.items()), flush=True)  # fmt: skip
         n = args.objects
-        for op in OPERATIONS:
-            print(f"\n{n} {op} requests, {args.workers} threads, median of {args.rounds} rounds")
-            for path, label in (("auto", "lean (awscrt)"), ("boto3", "boto3")):
-                seconds = statistics.median(r[0] for r in results[op, path])
-                cpu = statistics.median(r[1] for r in results[op, path])
-                print(f"  {label:14}: {n / seconds:7.0f} req/s, client CPU {cpu / n * 1000:.3f} ms/request")
+        print(f"\n{n} {args.operation} requests, {args.workers} threads, median of {args.rounds} rounds")
+        for path, label in (("auto", "lean (awscrt)"), ("boto3", "boto3")):
+            seconds = statistics.median(r[0] for r in results[path])
+            cpu = statistics.median(r[1] for r in results[path])
+            print(f"  {label:14}: {n / seconds:7.0f} req/s, client CPU {cpu / n * 1000:.3f} ms/request")
 
 
 if __name__ == "__main__":

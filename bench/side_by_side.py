@@ -9,12 +9,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 
-def bench_args(description: str, prefix: str) -> tuple[argparse.Namespace, Path]:
-    """The flags every side-by-side bench takes (--objects, --workers, --rounds) and a fresh work dir."""
+def bench_args(description: str, prefix: str,
+               more: Callable[[argparse.ArgumentParser], object] | None = None) -> tuple[argparse.Namespace, Path]:  # fmt: skip
+    """The flags every side-by-side bench takes (--objects, --workers, --rounds; `more` adds its own) and a fresh work dir."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--objects", type=int, default=5000)
     parser.add_argument("--workers", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=3)
+    if more is not None:
+        more(parser)
     return parser.parse_args(), Path(tempfile.mkdtemp(prefix=prefix))
 
 

@@ -12,7 +12,11 @@ import pytest
 from s3batch_tui.core.engine.retry import RetryPolicy
 from s3batch_tui.core.lean.choice import LEAN, request_path
 from s3batch_tui.core.spec import MIB, JobOperation, LocalOptions
-from tests.integration.test_lean_tagging import KEYS, PATHS, _bucket, _entry, _signed, built_for_path, versioned_entries
+from tests.integration.lean_equivalence import KEYS, PATHS, versioned_entries
+from tests.integration.lean_equivalence import built as built_for_path
+from tests.integration.lean_equivalence import entry as _entry
+from tests.integration.lean_equivalence import new_bucket as _bucket
+from tests.integration.lean_equivalence import signed_headers as _signed
 from tests.integration.tiny_http import ScriptedHandler, serve
 
 pytest.importorskip("awscrt")

@@ -1,4 +1,4 @@
-"""The lean (awscrt) tagging path against boto3's: same server result, same outcome, same bytes.
+"""The lean (awscrt) tagging path against boto3's: same server result, same outcome.
 
 Both paths run the same entries on the same real servers (SeaweedFS checks signatures,
 moto knows versions and InvalidTag); only the request path differs.
@@ -6,90 +6,38 @@ moto knows versions and InvalidTag); only the request path differs.
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
 from s3batch_tui.core.engine.retry import RetryPolicy
 from s3batch_tui.core.lean.choice import LEAN, request_path
-from s3batch_tui.core.manifest.entry import ManifestEntry
-from s3batch_tui.core.operations.base import OperationContext
-from s3batch_tui.core.operations.registry import build_operation
-from s3batch_tui.core.s3 import AwsSettings, ClientFactory
-from s3batch_tui.core.spec import JobOperation, LocalOptions
-from tests.integration.tiny_http import ScriptedHandler, serve
+from s3batch_tui.core.spec import LocalOptions
+from tests.integration.lean_equivalence import KEYS, PATHS, built, entry, new_bucket, run_both, versioned_entries
 
 pytest.importorskip("awscrt")
 
-KEYS = ["plain.txt", "ü nicode/é space.txt", "a+b%20c%.txt", "double//slash", "/leading", "tilde~*'()!$&=,;:@"]
 TAGS = [{"Key": "project", "Value": "blue green"}, {"Key": "é", "Value": "ü +=:/@"}]
-PATHS = ("auto", "boto3")
 
 
-def _operation(member: str, tags=TAGS) -> JobOperation:
-    params = {"TagSet": tags} if member == "S3PutObjectTagging" else {}
-    return JobOperation.model_validate({member: params})
+def _operation(member: str, tags=TAGS) -> dict:
+    return {member: {"TagSet": tags} if member == "S3PutObjectTagging" else {}}
 
 
-def _built(server, member, path, secret=None, endpoint=None, tags=TAGS, token=None):
-    """The runnable tagging operation as the engine builds it, for request path `path`."""
-    return built_for_path(server, _operation(member, tags), path, secret=secret, endpoint=endpoint, token=token)
-
-
-def built_for_path(server, job_operation: JobOperation, path, secret=None, endpoint=None, token=None, **options):
-    """The runnable operation as the engine builds it, for request path `path` (and LocalOptions `options`)."""
-    env = {"AWS_ACCESS_KEY_ID": server.access_key, "AWS_SECRET_ACCESS_KEY": secret or server.secret_key}
-    with pytest.MonkeyPatch.context() as mp:
-        for name, value in env.items():
-            mp.setenv(name, value)
-        if token:
-            mp.setenv("AWS_SESSION_TOKEN", token)
-        factory = ClientFactory(AwsSettings(endpoint_url=endpoint or server.endpoint_url, region=server.region), 8)
-        context = OperationContext(factory.client("s3"), "job", factory.client,
-                                   options=LocalOptions(request_path=path, **options))  # fmt: skip
-        operation = build_operation(job_operation, context)
-    lean = type(getattr(operation, "operation", operation)).__name__.startswith("Lean")
-    assert lean == (path == "auto"), type(operation)
-    return operation
-
-
-def _bucket(s3, prefix: str) -> str:
-    name = f"{prefix}-{uuid.uuid4().hex[:8]}"
-    s3.create_bucket(Bucket=name)
-    return name
-
-
-def _entry(bucket, key, version=None, ordinal=0) -> ManifestEntry:
-    return ManifestEntry(ordinal=ordinal, bucket=bucket, key=key, version_id=version, raw_key=key)
-
-
-def versioned_entries(s3, prefix: str) -> list[ManifestEntry]:
-    """Entries for the first of two versions of "v key+%" (its body b"first") and for a version that does not exist."""
-    versions = _bucket(s3, prefix)
-    s3.put_bucket_versioning(Bucket=versions, VersioningConfiguration={"Status": "Enabled"})
-    version = s3.put_object(Bucket=versions, Key="v key+%", Body=b"first")["VersionId"]
-    s3.put_object(Bucket=versions, Key="v key+%", Body=b"second")
-    return [_entry(versions, "v key+%", version), _entry(versions, "v key+%", "nope-version")]
+def _built(server, member, path, tags=TAGS, **kwargs):
+    return built(server, _operation(member, tags), path, **kwargs)
 
 
 def _run_both(server, member, entries, **kwargs):
-    """Each path's outcomes (via the engine's retry policy) for the same entries."""
-    results = {}
-    for path in PATHS:
-        operation = _built(server, member, path, **kwargs)
-        policy = RetryPolicy(max_attempts=3, base_delay=0.01)
-        results[path] = [policy.execute(operation, entry) for entry in entries]
-    return results
+    return run_both(server, _operation(member), entries, **kwargs)
 
 
 @pytest.mark.parametrize("server_name", ["seaweed", "moto_server"])
 def test_put_and_delete_give_boto3s_results(server_name, request):
     server = request.getfixturevalue(server_name)
     s3 = server.client()
-    bucket = _bucket(s3, "lean")
+    bucket = new_bucket(s3, "lean")
     for key in KEYS:
         s3.put_object(Bucket=bucket, Key=key, Body=b"x")
-    entries = [_entry(bucket, key, ordinal=i) for i, key in enumerate([*KEYS, "missing key+%"])]
+    entries = [entry(bucket, key, ordinal=i) for i, key in enumerate([*KEYS, "missing key+%"])]
     tag_sets = {}
     for path in PATHS:
         for key in KEYS:
@@ -112,9 +60,9 @@ def test_put_and_delete_give_boto3s_results(server_name, request):
 @pytest.mark.parametrize("member", ["S3PutObjectTagging", "S3DeleteObjectTagging"])
 def test_errors_match_boto3(seaweed, moto_server, member):
     s3 = seaweed.client()
-    errors = _bucket(s3, "lean-errors")
+    errors = new_bucket(s3, "lean-errors")
     s3.put_object(Bucket=errors, Key="k", Body=b"x")
-    entries = [_entry(errors, "k"), _entry("no-such-bucket-lean", "k")]
+    entries = [entry(errors, "k"), entry("no-such-bucket-lean", "k")]
     wrong = _run_both(seaweed, member, entries, secret="wrong-secret")  # signature refused
     assert wrong["auto"] == wrong["boto3"]
     assert not wrong["auto"][0][0].succeeded and wrong["auto"][0][0].http_status == 403
@@ -131,11 +79,11 @@ def test_errors_match_boto3(seaweed, moto_server, member):
 
 def test_invalid_tag_matches_boto3(moto_server):
     m3 = moto_server.client()
-    invalid = _bucket(m3, "lean-invalid")
+    invalid = new_bucket(m3, "lean-invalid")
     m3.put_object(Bucket=invalid, Key="k", Body=b"x")
     bad = [{"Key": "aws:reserved", "Value": "x"}]
     results = {
-        path: RetryPolicy(1).execute(_built(moto_server, "S3PutObjectTagging", path, tags=bad), _entry(invalid, "k"))
+        path: RetryPolicy(1).execute(_built(moto_server, "S3PutObjectTagging", path, tags=bad), entry(invalid, "k"))
         for path in PATHS
     }  # fmt: skip
     assert results["auto"] == results["boto3"]
@@ -144,48 +92,15 @@ def test_invalid_tag_matches_boto3(moto_server):
 
 def test_slowdown_is_retried_like_boto3(seaweed, fault_proxy):
     s3 = seaweed.client()
-    slow = _bucket(s3, "lean-slow")
+    slow = new_bucket(s3, "lean-slow")
     s3.put_object(Bucket=slow, Key="k", Body=b"x")
     for path in PATHS:
         fault_proxy.fail_next("slowdown", "slowdown")
         operation = _built(seaweed, "S3PutObjectTagging", path, endpoint=fault_proxy.url)
         seen = []
-        outcome, attempts = RetryPolicy(5, base_delay=0.01, observe=seen.append).execute(operation, _entry(slow, "k"))
+        outcome, attempts = RetryPolicy(5, base_delay=0.01, observe=seen.append).execute(operation, entry(slow, "k"))
         assert outcome.succeeded and attempts == 3, (path, outcome, attempts)
         assert [(o.http_status, o.error_code, o.retryable) for o in seen[:2]] == [(503, "SlowDown", True)] * 2
-
-
-class _Capture(ScriptedHandler):
-    seen: list
-
-    def _take(self) -> None:
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        self.seen.append((self.command, self.path, self.headers, body))
-        self.reply(204 if self.command == "DELETE" else 200)
-
-    do_PUT = do_DELETE = _take
-
-
-def _signed(headers) -> list[str]:
-    return headers["Authorization"].split("SignedHeaders=")[1].split(",")[0].split(";")
-
-
-@pytest.mark.parametrize("member", ["S3PutObjectTagging", "S3DeleteObjectTagging"])
-@pytest.mark.parametrize("token", [None, "session/token+="])
-def test_request_bytes_equal_boto3s(seaweed, member, token):
-    with serve(_Capture, seen=[]) as (url, handler):
-        for path in PATHS:
-            operation = _built(seaweed, member, path, endpoint=url, token=token)
-            outcome, _ = RetryPolicy(1).execute(operation, _entry("b", "a b/+%/é//x~", "v1+/="))
-            assert outcome.succeeded
-        (lean, boto) = handler.seen
-    assert lean[:2] == boto[:2]  # method, path and query
-    assert lean[3] == boto[3]  # body, byte for byte
-    assert _signed(lean[2]) == _signed(boto[2])
-    assert lean[2].get("x-amz-security-token") == token
-    for name in ("x-amz-checksum-crc32", "x-amz-sdk-checksum-algorithm", "x-amz-content-sha256", "Content-Length",
-                 "Accept-Encoding", "Host", "x-amz-security-token"):  # fmt: skip (User-Agent: botocore's feature flags vary per call)
-        assert lean[2].get(name) == boto[2].get(name), name
 
 
 def test_request_path_label():

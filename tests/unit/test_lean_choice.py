@@ -66,3 +66,13 @@ def test_copy_is_lean_unless_boto3_refuses_its_parameters(monkeypatch):
     # botocore refuses non-ASCII metadata per call: boto3 runs, so each task fails with its error.
     replace = {"MetadataDirective": "REPLACE", "NewObjectMetadata": {"UserMetadata": {"m": "ü"}}}
     assert _copy_runner(monkeypatch, replace) == "PutObjectCopyOperation"
+
+
+def test_every_lean_class_runs_the_member_it_is_listed_for():
+    pytest.importorskip("awscrt")
+    import importlib
+
+    for member, where in choice.LEAN_CLASSES.items():
+        module, _, name = where.partition(":")
+        assert getattr(importlib.import_module(module), name).name == member
+        assert choice.request_path(member, LocalOptions()) == choice.LEAN

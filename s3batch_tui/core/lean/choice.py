@@ -7,6 +7,7 @@ same label the runner chose by.
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import logging
 from typing import Any
@@ -14,7 +15,19 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 LEAN = "lean (awscrt)"
-COVERED = frozenset({"S3PutObjectTagging", "S3DeleteObjectTagging", "S3PutObjectCopy"})
+_OPERATIONS = "s3batch_tui.core.operations.lean"
+LEAN_CLASSES = {
+    "S3PutObjectTagging": f"{_OPERATIONS}:LeanPutObjectTaggingOperation",
+    "S3DeleteObjectTagging": f"{_OPERATIONS}:LeanDeleteObjectTaggingOperation",
+    "S3PutObjectAcl": f"{_OPERATIONS}:LeanPutObjectAclOperation",
+    "S3PutObjectLegalHold": f"{_OPERATIONS}:LeanPutObjectLegalHoldOperation",
+    "S3PutObjectRetention": f"{_OPERATIONS}:LeanPutObjectRetentionOperation",
+    "S3InitiateRestoreObject": f"{_OPERATIONS}:LeanInitiateRestoreObjectOperation",
+    "S3PutObjectCopy": "s3batch_tui.core.operations.lean_copy:LeanPutObjectCopyOperation",
+}
+"""Member -> "module:class" of its lean operation, imported only when a job takes the lean path."""
+
+COVERED = frozenset(LEAN_CLASSES)
 """Members the lean path sends itself; every other one runs on boto3."""
 
 
@@ -38,16 +51,11 @@ def build_lean(operation: Any, context: Any) -> Any | None:
     if request_path(operation.name, context.options) != LEAN:
         return None
     from s3batch_tui.core.lean.session import LeanS3
-    from s3batch_tui.core.operations.lean_copy import LeanPutObjectCopyOperation
-    from s3batch_tui.core.operations.lean_tagging import (
-        LeanDeleteObjectTaggingOperation,
-        LeanPutObjectTaggingOperation,
-    )
 
-    classes = {cls.name: cls for cls in (LeanPutObjectTaggingOperation, LeanDeleteObjectTaggingOperation,
-                                         LeanPutObjectCopyOperation)}  # fmt: skip
+    module, _, name = LEAN_CLASSES[operation.name].partition(":")
+    cls = getattr(importlib.import_module(module), name)
     try:
-        return classes[operation.name](operation.params, context, LeanS3(context.s3))
+        return cls(operation.params, context, LeanS3(context.s3))
     except ValueError as exc:  # no credentials, TLS verification off, ...: boto3 says it its own way
         log.info("lean request path not used: %s", exc)
         return None

@@ -85,8 +85,8 @@ class PutObjectAclOperation:
 
     def __init__(self, params: PutObjectAcl, context: OperationContext) -> None:
         self._s3 = context.s3
-        self._args = acl_arguments(params)
+        self.arguments = acl_arguments(params)
 
     def run(self, entry: ManifestEntry) -> TaskOutcome:
         """Put the ACL on the entry's object (or exact version)."""
-        return version_checked(entry, self._s3.put_object_acl(**object_address(entry), **self._args))
+        return version_checked(entry, self._s3.put_object_acl(**object_address(entry), **self.arguments))

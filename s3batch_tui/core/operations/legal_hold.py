@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from s3batch_tui.core.manifest.entry import ManifestEntry
 from s3batch_tui.core.operations.base import OperationContext, TaskOutcome
 from s3batch_tui.core.operations.tagging import object_address
 from s3batch_tui.core.operations.versions import version_checked
 from s3batch_tui.core.spec import PutObjectLegalHold
+
+
+def legal_hold_arguments(params: PutObjectLegalHold) -> dict[str, Any]:
+    """PutObjectLegalHold's `LegalHold` argument, the same for every object of the job."""
+    return {"LegalHold": {"Status": params.legal_hold.status}}
 
 
 class PutObjectLegalHoldOperation:
@@ -22,8 +27,8 @@ class PutObjectLegalHoldOperation:
 
     def __init__(self, params: PutObjectLegalHold, context: OperationContext) -> None:
         self._s3 = context.s3
-        self._legal_hold = {"Status": params.legal_hold.status}
+        self.arguments = legal_hold_arguments(params)
 
     def run(self, entry: ManifestEntry) -> TaskOutcome:
         """Put the legal hold status on the entry's object (or exact version)."""
-        return version_checked(entry, self._s3.put_object_legal_hold(**object_address(entry), LegalHold=self._legal_hold))
+        return version_checked(entry, self._s3.put_object_legal_hold(**object_address(entry), **self.arguments))

@@ -67,7 +67,7 @@ class InitiateRestoreObjectOperation:
 
     def __init__(self, params: InitiateRestoreObject, context: OperationContext) -> None:
         self._s3 = context.s3
-        self._request = restore_request(params)
+        self.arguments = {"RestoreRequest": restore_request(params)}
         self._days = params.expiration_in_days
 
     def run(self, entry: ManifestEntry) -> TaskOutcome:
@@ -80,15 +80,20 @@ class InitiateRestoreObjectOperation:
                 f"({WHERE}.ExpirationInDays is left out, as S3 Intelligent-Tiering archive tiers need)",
             )  # fmt: skip
         try:
-            response = self._s3.restore_object(**address, RestoreRequest=self._request)
+            status = self._initiate(entry)
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "RestoreAlreadyInProgress":
                 return RESTORE_IN_PROGRESS
             raise
-        if response["ResponseMetadata"]["HTTPStatusCode"] == 200:
+        if status == 200:
             expiry = f" (its expiry is now {self._days} day(s) from today)" if self._days else ""
             return TaskOutcome(succeeded=True, message=f"Already restored{expiry}")
         return RESTORE_INITIATED
+
+    def _initiate(self, entry: ManifestEntry) -> int:
+        """Send RestoreObject for the entry; the HTTP status of its answer (202 or 200)."""
+        response = self._s3.restore_object(**object_address(entry), **self.arguments)
+        return response["ResponseMetadata"]["HTTPStatusCode"]
 
     def _glacier_class(self, address: dict[str, str]) -> str | None:
         """The object's class when it is GLACIER or DEEP_ARCHIVE, else None.

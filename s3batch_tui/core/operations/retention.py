@@ -62,8 +62,8 @@ class PutObjectRetentionOperation:
 
     def __init__(self, params: PutObjectRetention, context: OperationContext) -> None:
         self._s3 = context.s3
-        self._args = retention_arguments(params)
+        self.arguments = retention_arguments(params)
 
     def run(self, entry: ManifestEntry) -> TaskOutcome:
         """Put the retention on the entry's object (or exact version)."""
-        return version_checked(entry, self._s3.put_object_retention(**object_address(entry), **self._args))
+        return version_checked(entry, self._s3.put_object_retention(**object_address(entry), **self.arguments))

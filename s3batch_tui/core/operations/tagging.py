@@ -18,6 +18,11 @@ def object_address(entry: ManifestEntry) -> dict[str, str]:
     return address
 
 
+def tagging_arguments(params: PutObjectTagging) -> dict[str, Any]:
+    """PutObjectTagging's `Tagging` argument: the same tag set for every object of the job."""
+    return {"Tagging": {"TagSet": [{"Key": tag.key, "Value": tag.value} for tag in params.tag_set]}}
+
+
 class PutObjectTaggingOperation:
     """Replace the object's whole tag set with `TagSet` (an empty set removes all tags)."""
 
@@ -25,18 +30,18 @@ class PutObjectTaggingOperation:
 
     def __init__(self, params: PutObjectTagging, context: OperationContext) -> None:
         self._s3 = context.s3
-        # Built once: every task sends the same tag set.
-        self._tagging: dict[str, Any] = {"TagSet": [{"Key": tag.key, "Value": tag.value} for tag in params.tag_set]}
+        self.arguments = tagging_arguments(params)
 
     def run(self, entry: ManifestEntry) -> TaskOutcome:
         """Put the tag set on the entry's object (or exact version)."""
-        return version_checked(entry, self._s3.put_object_tagging(**object_address(entry), Tagging=self._tagging))
+        return version_checked(entry, self._s3.put_object_tagging(**object_address(entry), **self.arguments))
 
 
 class DeleteObjectTaggingOperation:
     """Remove every tag from the object."""
 
     name: ClassVar[str] = "S3DeleteObjectTagging"
+    arguments: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, params: DeleteObjectTagging, context: OperationContext) -> None:
         self._s3 = context.s3
