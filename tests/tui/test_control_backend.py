@@ -209,3 +209,61 @@ async def test_the_wizard_submits_to_the_served_backend_asking_for_a_role_and_wh
     assert job["RoleArn"] == f"arn:aws:iam::{ACCOUNT}:role/wizard"
     assert job["Manifest"]["Location"]["ObjectArn"].startswith(f"arn:aws:s3:::{bucket}/uploads/")
     assert job["Operation"] == {"S3PutObjectTagging": {"TagSet": [{"Key": "wizard", "Value": "aws"}]}}
+
+
+async def test_a_running_local_job_is_handed_over_from_the_tui(tmp_path, served, control, seaweed, s3, bucket,
+                                                               server_env):  # fmt: skip
+    """`H` on a running local job: asks where, shows the plan, and the rest runs as a served job (each task once)."""
+    import json
+
+    from textual.widgets import Input
+
+    from s3batch_tui.core.create import create_job
+    from s3batch_tui.core.handover.record import load_record
+    from s3batch_tui.core.spec.job import load_job_spec
+    from s3batch_tui.core.store import Store
+    from s3batch_tui.tui.screens.ask import AskScreen
+
+    keys = seed_objects(s3, bucket, [f"hand {i:02d}" for i in range(40)])
+    write_manifest(tmp_path / "hand.csv", bucket, keys)
+    job_file = tmp_path / "hand.json"
+    job_file.write_text(json.dumps({
+        "Operation": {"S3PutObjectTagging": {"TagSet": [{"Key": "handed", "Value": "tui"}]}},
+        "Manifest": {"Spec": {"Format": "S3BatchOperations_CSV_20180820", "Fields": ["Bucket", "Key"]},
+                     "Location": {"ObjectArn": f"file://{tmp_path / 'hand.csv'}"}},
+        "Report": {"Enabled": True, "Bucket": f"arn:aws:s3:::{bucket}", "Format": "Report_CSV_20180820",
+                   "ReportScope": "AllTasks", "Prefix": "tui-hand"},
+        "Priority": 10, "RoleArn": f"arn:aws:iam::{ACCOUNT}:role/tui", "ConfirmationRequired": False,
+        "LocalOptions": {"MaxOperationsPerSecond": 4},
+    }), encoding="utf-8")  # fmt: skip
+    settings = Settings.load(tmp_path / "home")
+    job_id = create_job(Store(settings.db_path), load_job_spec(job_file))
+    app = build_app(settings, AwsSettings(endpoint_url=seaweed.endpoint_url), check_credentials=False,
+                    control=ControlSettings(ACCOUNT, served.endpoint_url), offer_resume=False)  # fmt: skip
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: job_id in app.jobs, "local job not listed")
+        app.screen.table.select(job_id)
+        await pilot.press("r")
+        await until(pilot, lambda: app.jobs[job_id].succeeded >= 2, "not running", timeout=60)
+        await pilot.press("H")
+        await until(pilot, lambda: isinstance(app.screen, AskScreen), "no destination asked")
+        app.screen.query_one("#ask-input", Input).value = f"s3://{bucket}/tui-handover/"
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "no plan shown")
+        plan = str(app.screen.query_one("#confirm-question").render())
+        assert f"Hand over job {job_id}" in plan and served.endpoint_url in plan, plan
+        await pilot.press("y")
+        await until(pilot, lambda: status_of(app, job_id) == "Cancelled", "not handed over", timeout=60)
+        assert "handed over to job" in app.jobs[job_id].status_reason
+        await until(pilot, lambda: "handed over:" in messages(app), "no toast")
+    record = load_record(settings.job_dir(job_id))
+    deadline = time.monotonic() + 60
+    while (rest := control.describe_job(AccountId=ACCOUNT, JobId=record.aws_job_id)["Job"])["Status"] != "Complete":
+        assert time.monotonic() < deadline, rest["Status"]
+        time.sleep(0.1)
+    here = Store(settings.db_path).get(job_id)
+    there = rest["ProgressSummary"]
+    assert here.succeeded + there["NumberOfTasksSucceeded"] == 40 and here.failed == there["NumberOfTasksFailed"] == 0
+    assert here.succeeded >= 2 and there["TotalNumberOfTasks"] == 40 - here.succeeded  # each task ran once
+    assert all(s3.get_object_tagging(Bucket=bucket, Key=key)["TagSet"] == [{"Key": "handed", "Value": "tui"}]
+               for key in keys)  # fmt: skip
