@@ -133,3 +133,30 @@ def test_the_users_own_requests_count_against_the_budget():
     refresher.spend(4)
     assert refresher.step() == pytest.approx(2.0)  # 4 tokens owed at 2 a second (1 was in the bucket)
     assert backend.calls == []
+
+
+def test_unreachable_before_any_listing_shows_the_history_mirror_and_says_so(tmp_path):
+    from s3batch_tui.core.backends.mirroring import ControlMirror
+    from s3batch_tui.core.store import Store
+    from s3batch_tui.core.store.mirror import BackendIdentity
+
+    mirror = ControlMirror(Store(tmp_path / "jobs.db"), BackendIdentity("1", "us-east-1", "http://127.0.0.1:1"))
+    seen = Answers({"a": "Complete", "b": "Active"})
+    mirror.listed(seen.list_jobs())
+    mirror.described(seen.describe("a"))
+    offline = Answers({})
+    offline.mirror = mirror
+    offline.fail = BackendUnreachable("refused")
+    clock = Clock()
+    refresher = Refresher(offline, clock=clock)
+    refresher.step()
+    assert set(refresher.jobs) == {"a", "b"} and refresher.jobs["b"].status.value == "Active"
+    assert refresher.jobs["a"].report_location == "s3://reports/p/job-a/manifest.json"  # from the mirrored describe
+    assert refresher.state.problem == "unreachable: refused; showing 2 jobs from the local history"
+    clock.now += 60
+    refresher.step()  # still down: the same jobs, still said
+    assert refresher.state.problem.endswith("showing 2 jobs from the local history") and len(refresher.jobs) == 2
+    offline.fail = None  # back: the live listing replaces the history (no jobs there now)
+    clock.now += 120
+    refresher.step()
+    assert refresher.state.problem is None and refresher.jobs == {}

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from s3batch_tui.core.backends.base import Backend
 from s3batch_tui.core.backends.view import JobView
 from s3batch_tui.core.errors import BackendThrottled, BackendUnreachable, JobNotFound
-from s3batch_tui.core.formatting import format_duration
+from s3batch_tui.core.formatting import format_duration, plural
 from s3batch_tui.core.status import JobStatus
 
 RATE = 2.0
@@ -77,6 +77,8 @@ class Refresher:
         self._described_at: dict[str, float] = {}
         self._wanted: list[str] = []
         self._failures = 0
+        self._offline_jobs: int | None = None
+        """How many jobs the history showed while unreachable before the first listing (None: not shown)."""
 
     # --- from any thread -----------------------------------------------------------------
 
@@ -118,7 +120,7 @@ class Refresher:
         except BackendThrottled:
             self._back_off("throttled", now)
         except BackendUnreachable as exc:
-            self._back_off(f"unreachable: {exc}", now)
+            self._back_off(f"unreachable: {exc}{self._from_history()}", now)
         except Exception as exc:  # noqa: BLE001 - refused (no credentials, access denied): shown, tried again later
             self._back_off(f"refused: {exc}", now)
         else:
@@ -159,6 +161,18 @@ class Refresher:
         with self._lock:
             if job_id in self._wanted:
                 self._wanted.remove(job_id)
+
+    def _from_history(self) -> str:
+        """Unreachable before any listing: show the jobs as the history mirror last saw them (says so)."""
+        mirror = getattr(self.backend, "mirror", None)
+        if mirror is None or self._listed_at is not None:
+            return ""
+        if self._offline_jobs is None:
+            from s3batch_tui.core.backends.mirroring import as_job
+
+            self.jobs = {job.job_id: JobView.from_answer(as_job(job)) for job in mirror.list()}
+            self._offline_jobs = len(self.jobs)
+        return f"; showing {plural(self._offline_jobs, 'job')} from the local history" if self._offline_jobs else ""
 
     def _back_off(self, problem: str, now: float) -> None:
         """Wait 2, 4, 8 ... 60 s before the next request."""
