@@ -8,9 +8,11 @@ time and peak RSS the kernel reports for it. Prints medians, rows/s and ratios.
 
 CSV variants: a `csv.reader` + `unquote_plus` loop (the peer), `manifest validate`,
 and Preparing a job (`run` of a job with ConfirmationRequired, timed until it waits
-for confirmation, i.e. until Preparing is over). Inventory variants: gzip alone (the
-floor: decompressing and counting lines), the csv.reader peer over gzip, and
-`manifest validate` of its manifest.json.
+for confirmation, i.e. until Preparing is over). Inventory variants: decompression
+alone, the floor (decompressing and counting lines, with `gzip.open`, with zlib in
+1 MiB blocks and with ISA-L in 1 MiB blocks, the inflate Preparing uses), the
+csv.reader peer over gzip, `manifest validate` of its manifest.json and Preparing a
+job on it; their ratios are to `gzip.open` alone.
 
     python bench/bench_prepare.py [--rows 3000000] [--inventory-rows 1000000] [--rounds 3]
 """
@@ -68,6 +70,20 @@ for path in sys.argv[1:]:
     with gzip.open(path, "rb") as file:
         while chunk := file.read(1 << 20):
             lines += chunk.count(b"\n")
+print(lines)
+"""
+# Raw inflate in 1 MiB blocks (one gzip member per file, as AWS writes them); argv[1] names the module.
+INFLATE_ALONE = r"""
+import importlib, sys
+inflate = importlib.import_module(sys.argv[1])
+lines = 0
+for path in sys.argv[2:]:
+    decompressor = inflate.decompressobj(31)
+    with open(path, "rb") as file:
+        while chunk := file.read(1 << 20):
+            while chunk:
+                lines += decompressor.decompress(chunk, 1 << 20).count(b"\n")
+                chunk = decompressor.unconsumed_tail
 print(lines)
 """
 
@@ -158,11 +174,11 @@ def measure(command: list[str], env: dict[str, str], until: str | None = None) -
 
 
 def compare(title: str, rows: int, variants: dict[str, Callable[[], Sample]], rounds: int, peer: str,
-            startup: str | None = None) -> None:  # fmt: skip
+            startup: str | None = None, ours: tuple[str, ...] = ()) -> None:  # fmt: skip
     """Run every variant `rounds` times, rotating the order, and print medians and ratios to `peer`.
 
     `startup` names a variant that only starts our process (a one-row manifest): the
-    others' CPU net of it is the reading itself.
+    CPU of `ours` net of it is the reading itself.
     """
     samples: dict[str, list[Sample]] = {name: [] for name in variants}
     names = list(variants)
@@ -182,19 +198,19 @@ def compare(title: str, rows: int, variants: dict[str, Callable[[], Sample]], ro
         if name == startup:
             print(f"  {name.ljust(width)} : {wall:6.2f} s  CPU {cpu:6.2f} s  peak RSS {rss:5.0f} MiB")
             continue
-        ours = startup and name != peer and not name.startswith("gzip")
-        net = f"  net of start-up {rows / (cpu - base_cpu):>10,.0f} rows/CPU-s" if ours else ""
+        net = f"  net of start-up {rows / (cpu - base_cpu):>10,.0f} rows/CPU-s" if name in ours else ""
         print(f"  {name.ljust(width)} : {rows / wall:>10,.0f} rows/s  {wall:6.2f} s  CPU {cpu:6.2f} s"
               f" ({rows / cpu:>10,.0f} rows/CPU-s)  peak RSS {rss:5.0f} MiB  x{rows / wall / peer_rate:.2f}{net}")  # fmt: skip
     print()
 
 
-def job_file(manifest: Path, workdir: Path) -> Path:
-    path = workdir / "prepare-job.json"
+def job_file(manifest: Path, workdir: Path, inventory: bool = False) -> Path:
+    path = workdir / f"prepare-job-{manifest.stem}.json"
+    spec = {"Format": "S3InventoryReport_CSV_20161130"} if inventory else {
+        "Format": "S3BatchOperations_CSV_20180820", "Fields": ["Bucket", "Key"]}  # fmt: skip
     path.write_text(json.dumps({
         "Operation": {"S3PutObjectTagging": {"TagSet": [{"Key": "k", "Value": "v"}]}},
-        "Manifest": {"Spec": {"Format": "S3BatchOperations_CSV_20180820", "Fields": ["Bucket", "Key"]},
-                     "Location": {"ObjectArn": f"file://{manifest}"}},
+        "Manifest": {"Spec": spec, "Location": {"ObjectArn": f"file://{manifest}"}},
         "Report": {"Enabled": False}, "Priority": 10, "ConfirmationRequired": True,
     }))  # fmt: skip
     return path
@@ -222,15 +238,22 @@ def main() -> None:
         "csv.reader + unquote_plus": lambda: measure([python, "-c", CSV_PEER, str(manifest)], env),
         "manifest validate": lambda: measure([*ours, "manifest", "validate", str(manifest)], env),
         "run: Preparing to Suspended": lambda: measure([*ours, "run", str(job)], env, until="Waiting for confirmation"),
-    }, args.rounds, peer="csv.reader + unquote_plus", startup="start-up (1-row validate)")  # fmt: skip
+    }, args.rounds, peer="csv.reader + unquote_plus", startup="start-up (1-row validate)",
+       ours=("manifest validate", "run: Preparing to Suspended"))  # fmt: skip
     inventory_json, data_files = inventory(args.inventory_rows)
+    inventory_job = job_file(inventory_json, workdir, inventory=True)
     data = [str(p) for p in data_files]
     compare("S3 Inventory (gzip CSV)", args.inventory_rows, {
         "start-up (1-row validate)": lambda: measure([*ours, "manifest", "validate", str(one_row)], env),
-        "gzip alone": lambda: measure([python, "-c", GZIP_ALONE, *data], env),
+        "gzip.open alone": lambda: measure([python, "-c", GZIP_ALONE, *data], env),
+        "zlib alone (1 MiB blocks)": lambda: measure([python, "-c", INFLATE_ALONE, "zlib", *data], env),
+        "isal alone (1 MiB blocks)": lambda: measure([python, "-c", INFLATE_ALONE, "isal.isal_zlib", *data], env),
         "csv.reader + unquote_plus": lambda: measure([python, "-c", INVENTORY_PEER, *data], env),
         "manifest validate": lambda: measure([*ours, "manifest", "validate", str(inventory_json)], env),
-    }, args.rounds, peer="csv.reader + unquote_plus", startup="start-up (1-row validate)")  # fmt: skip
+        "run: Preparing to Suspended": lambda: measure([*ours, "run", str(inventory_job)], env,
+                                                       until="Waiting for confirmation"),
+    }, args.rounds, peer="gzip.open alone", startup="start-up (1-row validate)",
+       ours=("manifest validate", "run: Preparing to Suspended"))  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import signal
 import uuid
 
 import pytest
@@ -60,3 +61,41 @@ def server_env(seaweed, monkeypatch) -> LocalS3Server:
     for name, value in seaweed.env().items():
         monkeypatch.setenv(name, value)
     return seaweed
+
+
+_early_build = []
+WHEEL_TESTS = "tests/installed/"
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """The wheel tests go mid-run, so the wheel that xdist's controller builds early is ready by then.
+
+    Run first, they would wait for it while half the run is still left to share out.
+    """
+    wheel = [item for item in items if item.nodeid.startswith(WHEEL_TESTS)]
+    if wheel and len(wheel) < len(items):
+        rest = [item for item in items if not item.nodeid.startswith(WHEEL_TESTS)]
+        items[:] = rest[: len(rest) // 2] + wheel + rest[len(rest) // 2 :]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node, ids):
+    """xdist's controller: once a worker has collected the wheel tests, start building the wheel.
+
+    Building and installing it is a minute or more of mostly waiting on the package
+    index; started before the tests are handed out, it runs beside them.
+    """
+    if _early_build or not any(i.startswith(WHEEL_TESTS) for i in ids):
+        return
+    from tests.installed.package import start_early
+
+    _early_build.append(start_early(node.config._tmp_path_factory.getbasetemp()))
+
+
+def pytest_unconfigure(config):
+    """Stop an early build nobody waited for (a run cut short)."""
+    for process in _early_build:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait()

@@ -5,10 +5,12 @@ the wheel installed (with its dependencies) into a fresh virtual environment, as
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +19,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 # What a checkout holds that a build must not see: local environments and old build output.
 NOT_SOURCE = shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache")
+# Under xdist the controller starts the build here, below its basetemp (the workers' basetemp's parent).
+EARLY = "installed-early"
 
 
 @dataclass(frozen=True)
@@ -74,3 +78,45 @@ def build_and_install(work: Path) -> Installed:
     _check([sys.executable, "-m", "pip", "--python", python, "install", "--quiet", "--no-compile", str(wheel)],
            timeout=300)  # fmt: skip
     return Installed(venv, sdist, wheel)
+
+
+def start_early(root: Path) -> subprocess.Popen:
+    """Build and install in a child process now, so the wheel tests find it done (see `installed_early`).
+
+    The child writes `installed.json` (or `failed.txt`) under `root / EARLY`. Building is
+    mostly waiting on the package index, so it overlaps well with the other tests.
+    """
+    work = root / EARLY
+    work.mkdir()
+    script = (
+        "import json, sys, traceback\n"
+        "from dataclasses import asdict\n"
+        "from pathlib import Path\n"
+        "from tests.installed.package import build_and_install\n"
+        "work = Path(sys.argv[1])\n"
+        "try:\n"
+        "    done = {k: str(v) for k, v in asdict(build_and_install(work / 'build')).items()}\n"
+        "except BaseException:\n"
+        "    (work / 'failed.txt').write_text(traceback.format_exc())\n"
+        "else:\n"
+        "    (work / 'installed.partial').write_text(json.dumps(done))\n"
+        "    (work / 'installed.partial').rename(work / 'installed.json')\n"
+    )
+    return subprocess.Popen([sys.executable, "-c", script, str(work)], cwd=ROOT, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+
+
+def installed_early(root: Path, timeout: float = 540) -> Installed | None:
+    """What `start_early` built under `root` (waiting for it), or None when nothing was started there."""
+    work = root / EARLY
+    if not work.is_dir():
+        return None
+    deadline = time.monotonic() + timeout
+    while not (work / "installed.json").exists():
+        if (work / "failed.txt").exists():
+            pytest.fail(f"building and installing the wheel failed:\n{(work / 'failed.txt').read_text()[-6000:]}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"building and installing the wheel took over {timeout:.0f} s")
+        time.sleep(0.2)
+    done = json.loads((work / "installed.json").read_text())
+    return Installed(**{name: Path(value) for name, value in done.items()})

@@ -6,6 +6,7 @@ directly, not just the job's counters.
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 import urllib.parse
@@ -150,6 +151,18 @@ def run_through_outage(proxy, s3, bucket, tmp_path, *, count, outage, start_afte
     return engine, record, keys, reasons
 
 
+def wait_until_listening(proxy, timeout: float = 10) -> None:
+    """Until the proxy accepts connections again (its outage has ended)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", proxy.port), timeout=1).close()
+            return
+        except OSError:
+            assert time.monotonic() < deadline, f"the proxy still refused connections after {timeout} s"
+            time.sleep(0.05)
+
+
 def local_manifest(tmp_path, bucket, keys) -> dict:
     path = tmp_path / "local-manifest.csv"
     path.write_text("".join(f"{bucket},{urllib.parse.quote_plus(k, safe='/')}\n" for k in keys), encoding="utf-8")
@@ -181,7 +194,7 @@ def test_an_outage_longer_than_the_budget_pauses_the_job_and_a_resume_finishes_i
     assert record.status == JobStatus.PAUSED
     assert record.status_reason.startswith("endpoint unreachable for "), record.status_reason
     assert record.failed == 0 and record.succeeded < 200
-    time.sleep(3)
+    wait_until_listening(proxy_env)  # the outage is over, so the resume reaches the endpoint
     engine = make_engine(tmp_path)
     try:
         engine.start(record.id)

@@ -23,8 +23,6 @@ to the line, but skips the files before it.
 
 from __future__ import annotations
 
-import gzip
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
@@ -44,8 +42,8 @@ from s3batch_tui.core.manifest.bulk import (
 )
 from s3batch_tui.core.json_input import parse_json
 from s3batch_tui.core.manifest.entry import ManifestEntry, ManifestIdentity
+from s3batch_tui.core.manifest.gunzip import gunzip
 from s3batch_tui.core.manifest.location import (
-    CHUNK_SIZE,
     ByteStream,
     identity_of,
     location_name,
@@ -130,7 +128,7 @@ class InventoryManifest(StreamingSource):
         check = partial(check_block, layout=_bulk_layout(inventory.columns)) if self.bulk else lambda raw: None
         with self._open_data_file(inventory, data_file) as stream:
             name = stream.name
-            for raw in raw_blocks(_gunzip(stream), name):
+            for raw in raw_blocks(gunzip(stream.chunks(), name), name):
                 if raw.first_line < skip_to and (raw := raw.from_line(skip_to)) is None:
                     continue
                 for part in checked_or_lines(raw, check, name):
@@ -237,16 +235,6 @@ def _destination_bucket(value: Any, name: str) -> str | None:
     if not isinstance(value, str) or not value:
         raise ManifestError(f"destinationBucket must be a bucket ARN, got {clip_repr(value)}", name)
     return bucket_from_arn(value) if is_s3_arn(value) else value
-
-
-def _gunzip(stream: ByteStream) -> Iterator[bytes]:
-    """The decompressed chunks of a gzip stream; corruption is a ManifestError naming it."""
-    try:
-        with gzip.GzipFile(fileobj=stream, mode="rb") as unzipped:
-            while data := unzipped.read(CHUNK_SIZE):
-                yield data
-    except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
-        raise ManifestError(f"corrupt gzip data: {exc}", stream.name) from None
 
 
 def _check_file(stream: ByteStream, data_file: DataFile) -> None:
