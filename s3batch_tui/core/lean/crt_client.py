@@ -7,6 +7,7 @@ Connection failures raise botocore's exceptions, so retries classify them as for
 
 from __future__ import annotations
 
+import ctypes
 import threading
 import time
 from datetime import UTC, datetime
@@ -21,6 +22,22 @@ from s3batch_tui.core.lean.addressing import BucketTarget
 
 CONNECT_TIMEOUT_MS = 10_000
 RESPONSE_TIMEOUT_S = 60.0
+
+_kept_thread_states: set[int] = set()
+
+
+def keep_thread_state() -> None:
+    """Give the calling awscrt event-loop thread a Python thread state for its whole life.
+
+    awscrt calls into Python from its own C threads with PyGILState_Ensure/Release; with
+    no thread state kept, each callback creates one and frees it again (with its frame
+    stack, an mmap/munmap), about 0.1 ms of CPU per request. One unmatched Ensure keeps
+    the thread's state, as CPython documents for long-lived foreign threads.
+    """
+    ident = threading.get_ident()
+    if ident not in _kept_thread_states:
+        _kept_thread_states.add(ident)
+        ctypes.pythonapi.PyGILState_Ensure()
 
 
 @dataclass(slots=True)
@@ -99,6 +116,7 @@ class CrtSender:
         chunks: list[bytes] = []
 
         def on_response(status_code: int, headers: list[tuple[str, str]], **_: Any) -> None:
+            keep_thread_state()
             answer.status = status_code
             answer.headers = {name.lower(): value for name, value in headers}
 
