@@ -25,7 +25,7 @@ from s3batch_tui.core.expiry import EXPIRE_REQUEST, expiry_reason
 from s3batch_tui.core.expiry import FAILURE_CODE as EXPIRY_CODE
 from s3batch_tui.core.manifest.entry import ManifestEntry
 from s3batch_tui.core.manifest.scan import ScanStopped
-from s3batch_tui.core.operations.base import OperationContext, is_batch
+from s3batch_tui.core.operations.base import OperationContext, TaskOutcome, is_async, is_batch
 from s3batch_tui.core.operations.registry import build_operation
 from s3batch_tui.core.report import ReportStaging, write_report
 from s3batch_tui.core.status import JobStatus as S
@@ -232,6 +232,7 @@ class JobRun:
         retry = self.health.task_policy
         batch_size = operation.batch_size if is_batch(operation) else 1
         execute = self._execute_batch if is_batch(operation) else self._execute
+        started = is_async(operation)
         self.feed = Feed(entries, self.tally.is_done, batch_size, lambda: self._in_flight == 0)
         try:
             for batch in self.feed:
@@ -252,7 +253,10 @@ class JobRun:
                 self.health.probe_bucket = batch[0].bucket
                 with self._in_flight_changed:
                     self._in_flight += len(batch)
-                self.engine.pool.submit(execute, operation, retry, batch if batch_size > 1 else batch[0])
+                if started:
+                    self._start(operation, retry, batch[0])
+                else:
+                    self.engine.pool.submit(execute, operation, retry, batch if batch_size > 1 else batch[0])
         except TransientError as exc:  # the manifest stream could not be read on
             self.shutdown_reason = f"endpoint trouble reading the manifest, job paused: {exc}; resume with `job run`"
             return self._drain("paused")
@@ -285,9 +289,28 @@ class JobRun:
         if announce:  # the progress line shows it
             self.engine.status_changed(self.job_id, S.ACTIVE, S.ACTIVE, reason)
 
-    def _execute(self, operation, retry: RetryPolicy, entry: ManifestEntry) -> None:
+    def _start(self, operation, retry: RetryPolicy, entry: ManifestEntry) -> None:
+        """The task's first attempt without a thread; a retry, if one is due, goes to the pool."""
+
+        def done(outcome: TaskOutcome) -> None:  # awscrt's thread, or this one
+            try:
+                retry.observe(outcome)
+                if not retry.is_final(outcome, 1) and not self._task_stopping():
+                    self.engine.pool.submit(self._execute, operation, retry, entry, outcome)
+                    return
+            except BaseException as exc:  # never lose a task: whatever happened is its outcome
+                outcome = outcome_from_exception(exc)
+            self._record(entry, outcome)
+            self.engine.window.release()
+
         try:
-            outcome, _attempts = retry.execute(operation, entry, should_stop=self._task_stopping)
+            operation.start(entry, done)
+        except BaseException as exc:  # nothing was sent: the task ends here, as `run` raising would
+            done(outcome_from_exception(exc))
+
+    def _execute(self, operation, retry: RetryPolicy, entry: ManifestEntry, first: TaskOutcome | None = None) -> None:
+        try:
+            outcome, _attempts = retry.execute(operation, entry, should_stop=self._task_stopping, first=first)
         except BaseException as exc:  # never lose a task: whatever happened is its outcome
             outcome = outcome_from_exception(exc)
         self._record(entry, outcome)

@@ -7,9 +7,12 @@ retry classification, breaker and adaptive rate see the same thing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
+from s3batch_tui.core.engine.retry import outcome_from_exception
 from s3batch_tui.core.lean.addressing import key_path
+from s3batch_tui.core.lean.crt_client import Answer
 from s3batch_tui.core.lean.errors import ErrorParser
 from s3batch_tui.core.lean.session import LeanS3
 from s3batch_tui.core.lean.wire import Wire, delete_tagging_wire, put_tagging_wire
@@ -31,12 +34,32 @@ class _LeanTagging:
 
     def run(self, entry: ManifestEntry) -> TaskOutcome:
         """Apply the operation to the entry's object (or exact version)."""
+        answer = self._lean.sender.send(*self._request(entry))
+        if not 200 <= answer.status < 300:
+            raise self._errors.client_error(answer.status, answer.headers, answer.body)
+        return self._succeeded(entry, answer)
+
+    def start(self, entry: ManifestEntry, done: Callable[[TaskOutcome], None]) -> None:
+        """Send the request now; `done` gets the outcome `run` would give (on awscrt's thread)."""
+
+        def finished(answer: Answer | None, error: BaseException | None) -> None:
+            if answer is None:
+                done(outcome_from_exception(error))
+            elif not 200 <= answer.status < 300:
+                done(outcome_from_exception(self._errors.client_error(answer.status, answer.headers, answer.body)))
+            else:
+                done(self._succeeded(entry, answer))
+
+        self._lean.sender.start(*self._request(entry), finished)
+
+    def _request(self, entry: ManifestEntry) -> tuple:
         wire = self._wire
         target = self._lean.addressing.target(entry.bucket)
         path = wire.path(target.prefix, key_path(entry.key), entry.version_id)
-        answer = self._lean.sender.send(wire.method, target, path, list(wire.headers), wire.body, wire.body_sha256)
-        if not 200 <= answer.status < 300:
-            raise self._errors.client_error(answer.status, answer.headers, answer.body)
+        return wire.method, target, path, list(wire.headers), wire.body, wire.body_sha256
+
+    @staticmethod
+    def _succeeded(entry: ManifestEntry, answer: Answer) -> TaskOutcome:
         return version_checked(entry, {"ResponseMetadata": {"HTTPStatusCode": answer.status,
                                                             "HTTPHeaders": answer.headers}})  # fmt: skip
 
