@@ -1,8 +1,10 @@
 """Client CPU per request of the tagging request paths alone: lean (awscrt) vs boto3.
 
 Same process, same SeaweedFS, same objects; the built operations (as the engine builds
-them) run on a thread pool, interleaved rounds. CPU = this process's user + system time
-(the server is another process), divided by the requests sent.
+them) run on a thread pool (`run`), or, for the lean path as the engine sends it, through
+`start` with as many requests in flight as workers ("lean, started"); interleaved
+rounds. CPU = this process's user + system time (the server is another process),
+divided by the requests sent.
 
     python bench/bench_lean_cpu.py [--objects 3000] [--workers 16] [--rounds 3]
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import statistics
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -35,15 +38,34 @@ def build(server, path: str, workers: int, round_no: int):
     return build_operation(operation, OperationContext(factory.client("s3"), "bench", options=LocalOptions(request_path=path)))
 
 
-def run(operation, entries, workers: int) -> tuple[float, float]:
-    """(seconds, CPU seconds) to run every entry."""
+def run(operation, entries, workers: int, started: bool = False) -> tuple[float, float]:
+    """(seconds, CPU seconds) to run every entry: `run` on a pool, or `start` with `workers` in flight."""
     cpu, start = time.process_time(), time.perf_counter()
-    with ThreadPoolExecutor(workers) as pool:
-        outcomes = list(pool.map(operation.run, entries))
+    if started:
+        outcomes = start_all(operation, entries, workers)
+    else:
+        with ThreadPoolExecutor(workers) as pool:
+            outcomes = list(pool.map(operation.run, entries))
     failed = [o for o in outcomes if not o.succeeded]
     if failed:
         sys.exit(f"{len(failed)} failed, e.g. {failed[0]}")
     return time.perf_counter() - start, time.process_time() - cpu
+
+
+def start_all(operation, entries, in_flight: int) -> list:
+    """Every entry through `start` (as the engine sends first attempts), `in_flight` at a time."""
+    slots, outcomes = threading.Semaphore(in_flight), []
+
+    def done(outcome) -> None:
+        outcomes.append(outcome)
+        slots.release()
+
+    for entry in entries:
+        slots.acquire()
+        operation.start(entry, done)
+    for _ in range(in_flight):
+        slots.acquire()
+    return outcomes
 
 
 def main() -> None:
@@ -57,15 +79,19 @@ def main() -> None:
 
         entries = [ManifestEntry(i, BUCKET, urllib.parse.unquote_plus(line.split(",")[1].strip()), None, line)
                    for i, line in enumerate(manifest.read_text().splitlines())]  # fmt: skip
-        results: dict[str, list[tuple[float, float]]] = {"auto": [], "boto3": []}
+        results: dict[str, list[tuple[float, float]]] = {"started": [], "auto": [], "boto3": []}
+        variants = list(results)
         for round_no in range(args.rounds):
-            for path in (("auto", "boto3") if round_no % 2 == 0 else ("boto3", "auto")):
-                results[path].append(run(build(server, path, args.workers, round_no), entries, args.workers))
+            shift = round_no % len(variants)
+            for variant in variants[shift:] + variants[:shift]:
+                path = "boto3" if variant == "boto3" else "auto"
+                operation = build(server, path, args.workers, round_no)
+                results[variant].append(run(operation, entries, args.workers, started=variant == "started"))
             print(f"round {round_no + 1}: " + ", ".join(
                 f"{p} {r[-1][0]:.2f} s, {r[-1][1]:.2f} s CPU" for p, r in results.items()), flush=True)  # fmt: skip
         n = args.objects
         print(f"\n{n} PutObjectTagging requests, {args.workers} threads, median of {args.rounds} rounds")
-        for path, label in (("auto", "lean (awscrt)"), ("boto3", "boto3")):
+        for path, label in (("started", "lean, started"), ("auto", "lean, run"), ("boto3", "boto3")):
             seconds = statistics.median(r[0] for r in results[path])
             cpu = statistics.median(r[1] for r in results[path])
             print(f"  {label:14}: {n / seconds:7.0f} req/s, client CPU {cpu / n * 1000:.3f} ms/request")
