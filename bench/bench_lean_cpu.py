@@ -1,10 +1,10 @@
-"""Client CPU per request of the tagging request paths alone: lean (awscrt) vs boto3.
+"""Client CPU per request of the request paths alone: lean (awscrt) vs boto3, tagging and copy.
 
 Same process, same SeaweedFS, same objects; the built operations (as the engine builds
-them) run on a thread pool (`run`), or, for the lean path as the engine sends it, through
-`start` with as many requests in flight as workers ("lean, started"); interleaved
-rounds. CPU = this process's user + system time (the server is another process),
-divided by the requests sent.
+them) run on a thread pool (`run`), and, where the lean operation can, through `start`
+with as many requests in flight as workers, as the engine sends first attempts ("lean,
+started"); interleaved rounds. CPU = this process's user + system time
+(the server is another process), divided by the requests sent.
 
     python bench/bench_lean_cpu.py [--objects 3000] [--workers 16] [--rounds 3]
 """
@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from s3batch_tui.core.manifest.entry import ManifestEntry  # noqa: E402
-from s3batch_tui.core.operations.base import OperationContext  # noqa: E402
+from s3batch_tui.core.operations.base import OperationContext, is_async  # noqa: E402
 from s3batch_tui.core.operations.registry import build_operation  # noqa: E402
 from s3batch_tui.core.s3 import AwsSettings, ClientFactory  # noqa: E402
 from s3batch_tui.core.spec import JobOperation, LocalOptions  # noqa: E402
@@ -32,9 +32,17 @@ from side_by_side import bench_args  # noqa: E402
 from bench_tagging import BUCKET, seed  # noqa: E402
 
 
-def build(server, path: str, workers: int, round_no: int):
+OPERATIONS = {
+    "PutObjectTagging": lambda path, round_no: {"S3PutObjectTagging": {"TagSet": [{"Key": "round",
+                                                                                    "Value": str(round_no)}]}},
+    "CopyObject": lambda path, round_no: {"S3PutObjectCopy": {"TargetKeyPrefix": f"copies-{path}"}},
+}
+"""Operation label -> its JobOperation for (request path, round)."""
+
+
+def build(server, path: str, workers: int, round_no: int, label: str):
     factory = ClientFactory(AwsSettings(endpoint_url=server.endpoint_url, region=server.region), workers)
-    operation = JobOperation.model_validate({"S3PutObjectTagging": {"TagSet": [{"Key": "round", "Value": str(round_no)}]}})
+    operation = JobOperation.model_validate(OPERATIONS[label](path, round_no))
     return build_operation(operation, OperationContext(factory.client("s3"), "bench", options=LocalOptions(request_path=path)))
 
 
@@ -79,22 +87,27 @@ def main() -> None:
 
         entries = [ManifestEntry(i, BUCKET, urllib.parse.unquote_plus(line.split(",")[1].strip()), None, line)
                    for i, line in enumerate(manifest.read_text().splitlines())]  # fmt: skip
-        results: dict[str, list[tuple[float, float]]] = {"started": [], "auto": [], "boto3": []}
-        variants = list(results)
+        variants = ("started", "auto", "boto3")
+        results = {(op, variant): [] for op in OPERATIONS for variant in variants}
         for round_no in range(args.rounds):
             shift = round_no % len(variants)
-            for variant in variants[shift:] + variants[:shift]:
-                path = "boto3" if variant == "boto3" else "auto"
-                operation = build(server, path, args.workers, round_no)
-                results[variant].append(run(operation, entries, args.workers, started=variant == "started"))
+            for op in OPERATIONS:
+                for variant in variants[shift:] + variants[:shift]:
+                    operation = build(server, "boto3" if variant == "boto3" else "auto", args.workers, round_no, op)
+                    if variant == "started" and not is_async(operation):
+                        continue
+                    results[op, variant].append(run(operation, entries, args.workers, started=variant == "started"))
             print(f"round {round_no + 1}: " + ", ".join(
-                f"{p} {r[-1][0]:.2f} s, {r[-1][1]:.2f} s CPU" for p, r in results.items()), flush=True)  # fmt: skip
+                f"{op} {p} {r[-1][0]:.2f} s, {r[-1][1]:.2f} s CPU" for (op, p), r in results.items() if r), flush=True)  # fmt: skip
         n = args.objects
-        print(f"\n{n} PutObjectTagging requests, {args.workers} threads, median of {args.rounds} rounds")
-        for path, label in (("started", "lean, started"), ("auto", "lean, run"), ("boto3", "boto3")):
-            seconds = statistics.median(r[0] for r in results[path])
-            cpu = statistics.median(r[1] for r in results[path])
-            print(f"  {label:14}: {n / seconds:7.0f} req/s, client CPU {cpu / n * 1000:.3f} ms/request")
+        for op in OPERATIONS:
+            print(f"\n{n} {op} requests, {args.workers} threads, median of {args.rounds} rounds")
+            for path, label in (("started", "lean, started"), ("auto", "lean, run"), ("boto3", "boto3")):
+                if not results[op, path]:
+                    continue
+                seconds = statistics.median(r[0] for r in results[op, path])
+                cpu = statistics.median(r[1] for r in results[op, path])
+                print(f"  {label:14}: {n / seconds:7.0f} req/s, client CPU {cpu / n * 1000:.3f} ms/request")
 
 
 if __name__ == "__main__":

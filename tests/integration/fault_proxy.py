@@ -6,6 +6,8 @@ signatures still check). Faults, switchable while a job runs:
 
 - ``slowdown`` / ``internal``: answer 503 SlowDown / 500 InternalError with an AWS
   XML body, without forwarding;
+- ``error_in_200``: answer 200 OK with an InternalError body, without forwarding (what
+  S3 does when a CopyObject fails after it started);
 - ``reset_before``: reset the client connection before forwarding;
 - ``reset_after``: forward, let the server apply the request, then reset the client
   connection instead of answering (the change happened, the client never knew);
@@ -32,6 +34,7 @@ FAULTS = ("slowdown", "internal", "reset_before", "reset_after")
 _ERROR_BODIES = {
     "slowdown": (503, "Slow Down", "SlowDown", "Please reduce your request rate."),
     "internal": (500, "Internal Server Error", "InternalError", "We encountered an internal error. Please try again."),
+    "error_in_200": (200, "OK", "InternalError", "We encountered an internal error. Please try again."),
 }
 
 

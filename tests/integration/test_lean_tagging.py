@@ -32,7 +32,12 @@ def _operation(member: str, tags=TAGS) -> JobOperation:
 
 
 def _built(server, member, path, secret=None, endpoint=None, tags=TAGS, token=None):
-    """The runnable operation as the engine builds it, for request path `path`."""
+    """The runnable tagging operation as the engine builds it, for request path `path`."""
+    return built_for_path(server, _operation(member, tags), path, secret=secret, endpoint=endpoint, token=token)
+
+
+def built_for_path(server, job_operation: JobOperation, path, secret=None, endpoint=None, token=None, **options):
+    """The runnable operation as the engine builds it, for request path `path` (and LocalOptions `options`)."""
     env = {"AWS_ACCESS_KEY_ID": server.access_key, "AWS_SECRET_ACCESS_KEY": secret or server.secret_key}
     with pytest.MonkeyPatch.context() as mp:
         for name, value in env.items():
@@ -41,8 +46,8 @@ def _built(server, member, path, secret=None, endpoint=None, tags=TAGS, token=No
             mp.setenv("AWS_SESSION_TOKEN", token)
         factory = ClientFactory(AwsSettings(endpoint_url=endpoint or server.endpoint_url, region=server.region), 8)
         context = OperationContext(factory.client("s3"), "job", factory.client,
-                                   options=LocalOptions(request_path=path))  # fmt: skip
-        operation = build_operation(_operation(member, tags), context)
+                                   options=LocalOptions(request_path=path, **options))  # fmt: skip
+        operation = build_operation(job_operation, context)
     lean = type(getattr(operation, "operation", operation)).__name__.startswith("Lean")
     assert lean == (path == "auto"), type(operation)
     return operation
@@ -56,6 +61,15 @@ def _bucket(s3, prefix: str) -> str:
 
 def _entry(bucket, key, version=None, ordinal=0) -> ManifestEntry:
     return ManifestEntry(ordinal=ordinal, bucket=bucket, key=key, version_id=version, raw_key=key)
+
+
+def versioned_entries(s3, prefix: str) -> list[ManifestEntry]:
+    """Entries for the first of two versions of "v key+%" (its body b"first") and for a version that does not exist."""
+    versions = _bucket(s3, prefix)
+    s3.put_bucket_versioning(Bucket=versions, VersioningConfiguration={"Status": "Enabled"})
+    version = s3.put_object(Bucket=versions, Key="v key+%", Body=b"first")["VersionId"]
+    s3.put_object(Bucket=versions, Key="v key+%", Body=b"second")
+    return [_entry(versions, "v key+%", version), _entry(versions, "v key+%", "nope-version")]
 
 
 def _run_both(server, member, entries, **kwargs):
@@ -109,13 +123,7 @@ def test_errors_match_boto3(seaweed, moto_server, member):
     assert missing_bucket["auto"][0][0].error_code == "NoSuchBucket"
 
     # Versions and InvalidTag: moto knows both.
-    m3 = moto_server.client()
-    versions = _bucket(m3, "lean-versions")
-    m3.put_bucket_versioning(Bucket=versions, VersioningConfiguration={"Status": "Enabled"})
-    version = m3.put_object(Bucket=versions, Key="v key+%", Body=b"1")["VersionId"]
-    m3.put_object(Bucket=versions, Key="v key+%", Body=b"2")
-    versioned = [_entry(versions, "v key+%", version), _entry(versions, "v key+%", "nope-version")]
-    results = _run_both(moto_server, member, versioned)
+    results = _run_both(moto_server, member, versioned_entries(moto_server.client(), "lean-versions"))
     assert results["auto"] == results["boto3"]
     assert results["auto"][0][0].succeeded
     assert not results["auto"][1][0].succeeded
@@ -183,10 +191,12 @@ def test_request_bytes_equal_boto3s(seaweed, member, token):
 def test_request_path_label():
     assert request_path("S3PutObjectTagging", LocalOptions()) == LEAN
     assert request_path("S3PutObjectTagging", LocalOptions(request_path="boto3")) == "boto3 (RequestPath is boto3)"
-    assert request_path("S3PutObjectCopy", LocalOptions()) == "boto3"
+    assert request_path("LambdaInvoke", LocalOptions()) == "boto3"
 
 
-def test_run_reports_and_job_show_name_the_path(server_env, capsys, make_job, s3, bucket):
+@pytest.mark.parametrize("operation", [None, {"S3PutObjectCopy": {"TargetKeyPrefix": "copies"}}],
+                         ids=["tagging", "copy"])  # fmt: skip
+def test_run_reports_and_job_show_name_the_path(server_env, capsys, make_job, s3, bucket, operation):
     """End to end: `run` on the lean path and on boto3 gives the same report rows; `job show` says which ran."""
     import json
 
@@ -195,13 +205,14 @@ def test_run_reports_and_job_show_name_the_path(server_env, capsys, make_job, s3
 
     rows, codes = {}, {}
     for path in PATHS:
-        job_path, _ = make_job(6, missing=("gone ü+%.txt",), name=f"job-{path}",
+        job_path, _ = make_job(6, missing=("gone ü+%.txt",), name=f"job-{path}", operation=operation,
                                LocalOptions={"RequestPath": path})  # fmt: skip
         codes[path] = main(["run", str(job_path)])  # 1: some task failed (the missing key)
         job_id = capsys.readouterr().out.splitlines()[0]
         assert main(["job", "show", job_id, "--json"]) == 0
         job = json.loads(capsys.readouterr().out)["Job"]
-        assert job["Local"]["RequestPath"] == request_path("S3PutObjectTagging", LocalOptions(request_path=path))
+        member = next(iter(operation or {"S3PutObjectTagging": None}))
+        assert job["Local"]["RequestPath"] == request_path(member, LocalOptions(request_path=path))
         assert main(["job", "show", job_id]) == 0
         assert f"Request path: {job['Local']['RequestPath']}" in capsys.readouterr().out
         rows[path] = sorted(map(repr, open_report(job["Local"]["ReportLocation"]).rows()))

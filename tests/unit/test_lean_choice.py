@@ -49,3 +49,20 @@ def test_no_credentials_leaves_it_to_boto3(monkeypatch):
 def test_request_path_option_refuses_other_values():
     with pytest.raises(ValueError, match="RequestPath"):
         LocalOptions.model_validate({"RequestPath": "fast"})
+
+
+def _copy_runner(monkeypatch, params: dict) -> str:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "a")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "b")
+    context = OperationContext(ClientFactory(AwsSettings(endpoint_url="http://127.0.0.1:9")).client("s3"), "job",
+                               options=LocalOptions())  # fmt: skip
+    built = build_operation(JobOperation.model_validate({"S3PutObjectCopy": params}), context)
+    return type(built.operation).__name__
+
+
+def test_copy_is_lean_unless_boto3_refuses_its_parameters(monkeypatch):
+    pytest.importorskip("awscrt")
+    assert _copy_runner(monkeypatch, {"TargetKeyPrefix": "p"}) == "LeanPutObjectCopyOperation"
+    # botocore refuses non-ASCII metadata per call: boto3 runs, so each task fails with its error.
+    replace = {"MetadataDirective": "REPLACE", "NewObjectMetadata": {"UserMetadata": {"m": "ü"}}}
+    assert _copy_runner(monkeypatch, replace) == "PutObjectCopyOperation"

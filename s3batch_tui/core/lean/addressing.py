@@ -36,6 +36,11 @@ def key_path(key: str) -> str:
     return quote(key, safe="/~")
 
 
+def version_query(version_id: str | None) -> str:
+    """`?versionId=...` as botocore encodes the query, or "" without a version."""
+    return f"?versionId={quote(version_id, safe='-_.~')}" if version_id else ""
+
+
 class Addressing:
     """Per-bucket targets resolved through the boto3 client (cached, thread-safe)."""
 

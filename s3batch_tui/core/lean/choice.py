@@ -14,7 +14,7 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 LEAN = "lean (awscrt)"
-COVERED = frozenset({"S3PutObjectTagging", "S3DeleteObjectTagging"})
+COVERED = frozenset({"S3PutObjectTagging", "S3DeleteObjectTagging", "S3PutObjectCopy"})
 """Members the lean path sends itself; every other one runs on boto3."""
 
 
@@ -38,15 +38,16 @@ def build_lean(operation: Any, context: Any) -> Any | None:
     if request_path(operation.name, context.options) != LEAN:
         return None
     from s3batch_tui.core.lean.session import LeanS3
+    from s3batch_tui.core.operations.lean_copy import LeanPutObjectCopyOperation
     from s3batch_tui.core.operations.lean_tagging import (
         LeanDeleteObjectTaggingOperation,
         LeanPutObjectTaggingOperation,
     )
 
-    classes = {cls.name: cls for cls in (LeanPutObjectTaggingOperation, LeanDeleteObjectTaggingOperation)}
+    classes = {cls.name: cls for cls in (LeanPutObjectTaggingOperation, LeanDeleteObjectTaggingOperation,
+                                         LeanPutObjectCopyOperation)}  # fmt: skip
     try:
-        lean = LeanS3(context.s3)
-    except ValueError as exc:  # no credentials, TLS verification off: boto3 says it its own way
+        return classes[operation.name](operation.params, context, LeanS3(context.s3))
+    except ValueError as exc:  # no credentials, TLS verification off, ...: boto3 says it its own way
         log.info("lean request path not used: %s", exc)
         return None
-    return classes[operation.name](operation.params, context, lean)

@@ -83,15 +83,23 @@ class PutObjectCopyOperation:
         key = destination_key(entry.key, self._prefix)
         head = self._head_or_none(source) if self._head_first else None
         if head is not None and head["ContentLength"] > self._threshold:
-            return self._multipart.copy(source, bucket, key, head)
+            return self._multipart.copy(source, bucket, key, self._full_head(source, head))
         try:
-            copied = self._s3.copy_object(Bucket=bucket, Key=key, CopySource=source, **self._copy_args)
+            copied = self._copy_object(bucket, key, source)
         except ClientError as exc:
             if not is_too_large_for_copy_object(exc):
                 raise
-            head = head or self._s3.head_object(**source, **self._payer)
+            head = self._full_head(source, head)
             return self._multipart.copy(source, bucket, key, head)
         return version_checked(entry, copied, copy_source=True)
+
+    def _copy_object(self, bucket: str, key: str, source: dict[str, str]) -> dict[str, Any]:
+        """One CopyObject call; its response (the lean path overrides this)."""
+        return self._s3.copy_object(Bucket=bucket, Key=key, CopySource=source, **self._copy_args)
+
+    def _full_head(self, source: dict[str, str], head: dict[str, Any] | None) -> dict[str, Any]:
+        """The whole HeadObject answer a multipart copy needs (`head` when it is one)."""
+        return head or self._s3.head_object(**source, **self._payer)
 
     def _head_or_none(self, source: dict[str, str]) -> dict[str, Any] | None:
         # A failed HeadObject has no body, hence no error code or message: let
