@@ -292,7 +292,10 @@ class JobRun:
     def _start(self, operation, retry: RetryPolicy, entry: ManifestEntry) -> None:
         """The task's first attempt without a thread; a retry, if one is due, goes to the pool."""
 
-        def done(outcome: TaskOutcome) -> None:  # awscrt's thread, or this one
+        def done(outcome: TaskOutcome | None) -> None:  # awscrt's thread, or this one
+            if outcome is None:  # the operation wants this task run the blocking way
+                self.engine.pool.submit(self._execute, operation, retry, entry)
+                return
             try:
                 retry.observe(outcome)
                 if not retry.is_final(outcome, 1) and not self._task_stopping():

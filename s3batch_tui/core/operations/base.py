@@ -65,10 +65,11 @@ class AsyncOperation(Operation, Protocol):
     """An operation that can also start a task without a thread waiting for it (the lean path).
 
     `start` sends the request and returns; `done` is called once, from another thread,
-    with the outcome `run` would have returned or raised as an outcome.
+    with the outcome `run` would have returned or raised as an outcome, or with None when
+    the task needs `run` after all (e.g. an object too large for CopyObject).
     """
 
-    def start(self, entry: ManifestEntry, done: Callable[[TaskOutcome], None]) -> None:
+    def start(self, entry: ManifestEntry, done: Callable[[TaskOutcome | None], None]) -> None:
         """Start the task; its outcome goes to `done`."""
         ...
 
