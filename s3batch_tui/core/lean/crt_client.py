@@ -67,7 +67,8 @@ class CrtSender:
         self._credentials = credentials  # botocore Credentials (refreshable or not)
         self._region = region
         self._user_agent = user_agent
-        self._tls = io.ClientTlsContext(_tls_options(ca_bundle))
+        self._ca_bundle = ca_bundle
+        self._tls: io.ClientTlsContext | None = None  # made at the first https connection (reads the CA store)
         self._socket = io.SocketOptions()
         self._socket.connect_timeout_ms = CONNECT_TIMEOUT_MS
         self._signing: tuple[Any, int, dict[str, auth.AwsSigningConfig]] | None = None
@@ -153,11 +154,13 @@ class CrtSender:
     def _connect(self, exchange: _Exchange) -> None:
         """Open a new connection for `exchange` (asynchronously) and send on it."""
         target = exchange.target
-        tls = None
-        if target.scheme == "https":
-            tls = self._tls.new_connection_options()
-            tls.set_server_name(target.host)
         try:
+            tls = None
+            if target.scheme == "https":
+                if self._tls is None:
+                    self._tls = io.ClientTlsContext(_tls_options(self._ca_bundle))
+                tls = self._tls.new_connection_options()
+                tls.set_server_name(target.host)
             future = http.HttpClientConnection.new(host_name=target.host, port=target.port,
                                                    socket_options=self._socket, tls_connection_options=tls)  # fmt: skip
         except Exception as exc:  # noqa: BLE001 - no connection: the request's error
@@ -174,23 +177,24 @@ class CrtSender:
         future.add_done_callback(connected)
 
     def _watch(self, exchange: _Exchange, connection: http.HttpClientConnection | None) -> None:
-        """Track (or, with None, stop tracking) a request's deadline."""
-        with self._lock:
-            if connection is None:
-                self._busy.pop(id(exchange), None)
-                return
-            self._busy[id(exchange)] = (time.monotonic() + RESPONSE_TIMEOUT_S, connection)
-            if self._watchdog is None:
-                self._watchdog = threading.Thread(target=self._close_overdue, name="s3batch-lean-watch", daemon=True)
-                self._watchdog.start()
+        """Track (or, with None, stop tracking) a request's deadline (single dict operations: no lock)."""
+        if connection is None:
+            self._busy.pop(id(exchange), None)
+            return
+        self._busy[id(exchange)] = (time.monotonic() + RESPONSE_TIMEOUT_S, connection)
+        if self._watchdog is None:
+            with self._lock:
+                if self._watchdog is None:
+                    self._watchdog = threading.Thread(target=self._close_overdue, name="s3batch-lean-watch",
+                                                      daemon=True)  # fmt: skip
+                    self._watchdog.start()
 
     def _close_overdue(self) -> None:
         """Close the connection of any request unanswered after RESPONSE_TIMEOUT_S (it then fails)."""
         while True:
             time.sleep(WATCH_EVERY_S)
             now = time.monotonic()
-            with self._lock:
-                overdue = [connection for deadline, connection in self._busy.values() if deadline < now]
+            overdue = [connection for deadline, connection in list(self._busy.values()) if deadline < now]
             for connection in overdue:
                 connection.close()
 
