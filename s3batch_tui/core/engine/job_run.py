@@ -20,6 +20,7 @@ from s3batch_tui.core.engine.job_manifest import JobManifest
 from s3batch_tui.core.engine.retry import RetryPolicy, outcome_from_exception
 from s3batch_tui.core.engine.retrying import TransientError
 from s3batch_tui.core.engine.tally import Tally
+from s3batch_tui.core.engine.window import WINDOW_PER_WORKER
 from s3batch_tui.core.errors import InputError
 from s3batch_tui.core.expiry import EXPIRE_REQUEST, expiry_reason
 from s3batch_tui.core.expiry import FAILURE_CODE as EXPIRY_CODE
@@ -233,6 +234,7 @@ class JobRun:
         batch_size = operation.batch_size if is_batch(operation) else 1
         execute = self._execute_batch if is_batch(operation) else self._execute
         started = is_async(operation)
+        slots = WINDOW_PER_WORKER if started else 1
         self.feed = Feed(entries, self.tally.is_done, batch_size, lambda: self._in_flight == 0)
         try:
             for batch in self.feed:
@@ -246,7 +248,7 @@ class JobRun:
                     stop = self._ride_out_outage()
                 while stop is None and not self.health.rate.wait():
                     stop = self._check_controls()
-                while stop is None and not self.engine.window.acquire(self.priority, timeout=CONTROL_POLL_SECONDS):
+                while stop is None and not self.engine.window.acquire(self.priority, CONTROL_POLL_SECONDS, slots):
                     stop = self._check_controls(force=True)
                 if stop is not None:
                     return self._drain(stop)
@@ -291,33 +293,35 @@ class JobRun:
 
     def _start(self, operation, retry: RetryPolicy, entry: ManifestEntry) -> None:
         """The task's first attempt without a thread; a retry, if one is due, goes to the pool."""
+        slots = WINDOW_PER_WORKER
 
         def done(outcome: TaskOutcome | None) -> None:  # awscrt's thread, or this one
             if outcome is None:  # the operation wants this task run the blocking way
-                self.engine.pool.submit(self._execute, operation, retry, entry)
+                self.engine.pool.submit(self._execute, operation, retry, entry, None, slots)
                 return
             try:
                 retry.observe(outcome)
                 if not retry.is_final(outcome, 1) and not self._task_stopping():
-                    self.engine.pool.submit(self._execute, operation, retry, entry, outcome)
+                    self.engine.pool.submit(self._execute, operation, retry, entry, outcome, slots)
                     return
             except BaseException as exc:  # never lose a task: whatever happened is its outcome
                 outcome = outcome_from_exception(exc)
             self._record(entry, outcome)
-            self.engine.window.release()
+            self.engine.window.release(slots)
 
         try:
             operation.start(entry, done)
         except BaseException as exc:  # nothing was sent: the task ends here, as `run` raising would
             done(outcome_from_exception(exc))
 
-    def _execute(self, operation, retry: RetryPolicy, entry: ManifestEntry, first: TaskOutcome | None = None) -> None:
+    def _execute(self, operation, retry: RetryPolicy, entry: ManifestEntry, first: TaskOutcome | None = None,
+                 slots: int = 1) -> None:  # fmt: skip
         try:
             outcome, _attempts = retry.execute(operation, entry, should_stop=self._task_stopping, first=first)
         except BaseException as exc:  # never lose a task: whatever happened is its outcome
             outcome = outcome_from_exception(exc)
         self._record(entry, outcome)
-        self.engine.window.release()
+        self.engine.window.release(slots)
 
     def _execute_batch(self, operation, retry: RetryPolicy, batch: list[ManifestEntry]) -> None:
         try:
