@@ -29,6 +29,7 @@ test: install-dev
 bench: install-dev
 	$(BIN)/python bench/bench_prepare.py
 	$(BIN)/python bench/bench_tagging.py
+	$(BIN)/python bench/bench_copy.py
 	$(BIN)/python bench/bench_tui.py
 	$(BIN)/python bench/bench_serve.py
 	$(BIN)/python bench/bench_startup.py

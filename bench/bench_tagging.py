@@ -12,12 +12,7 @@ s3batch-tui takes the lean awscrt path for tagging (RequestPath "auto", the defa
 from __future__ import annotations
 
 import json
-import os
-import resource
-import statistics
-import subprocess
 import sys
-import time
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -26,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from s3batch_tui.servers import start_seaweedfs  # noqa: E402
-from side_by_side import bench_args, compare  # noqa: E402
+from side_by_side import bench_args, child_env, compare, print_cpu, timed  # noqa: E402
 
 BUCKET = "bench"
 
@@ -48,9 +43,10 @@ with open(manifest, encoding="utf-8") as lines, ThreadPoolExecutor(workers) as p
 """
 
 
-def seed(client, count: int, workdir: Path) -> Path:
+def seed(client, count: int, workdir: Path, separator: str = " ") -> Path:
+    """`count` 1 KiB objects under data/ in 50 folders, and their CSV manifest."""
     client.create_bucket(Bucket=BUCKET)
-    keys = [f"data/{i % 50:02d}/object {i:06d}.bin" for i in range(count)]
+    keys = [f"data/{i % 50:02d}/object{separator}{i:06d}.bin" for i in range(count)]
     with ThreadPoolExecutor(32) as pool:
         list(pool.map(lambda key: client.put_object(Bucket=BUCKET, Key=key, Body=b"x" * 1024), keys))
     manifest = workdir / "manifest.csv"
@@ -58,9 +54,10 @@ def seed(client, count: int, workdir: Path) -> Path:
     return manifest
 
 
-def job_file(manifest: Path, workdir: Path, round_no: int) -> Path:
+def job_file(manifest: Path, workdir: Path, round_no: int, operation: dict | None = None) -> Path:
+    """A job over `manifest` (tagging with the round's tag unless `operation` is given), AllTasks report."""
     job = {
-        "Operation": {"S3PutObjectTagging": {"TagSet": [{"Key": "round", "Value": str(round_no)}]}},
+        "Operation": operation or {"S3PutObjectTagging": {"TagSet": [{"Key": "round", "Value": str(round_no)}]}},
         "Manifest": {
             "Spec": {"Format": "S3BatchOperations_CSV_20180820", "Fields": ["Bucket", "Key"]},
             "Location": {"ObjectArn": f"file://{manifest}"},
@@ -74,31 +71,11 @@ def job_file(manifest: Path, workdir: Path, round_no: int) -> Path:
     return path
 
 
-CPU: dict[str, list[float]] = {}
-"""Client CPU seconds (user + system) of each peer's process, per round."""
-
-
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
-def timed(command: list[str], env: dict[str, str], label: str) -> float:
-    cpu = _children_cpu()
-    start = time.perf_counter()
-    result = subprocess.run(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    elapsed = time.perf_counter() - start
-    CPU.setdefault(label, []).append(_children_cpu() - cpu)
-    if result.returncode != 0:
-        sys.exit(f"{command[:4]} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
-    return elapsed
-
-
 def main() -> None:
     args, workdir = bench_args(__doc__.splitlines()[0], "s3batch-bench-")
     with start_seaweedfs(workdir / "weed") as server:
         manifest = seed(server.client(), args.objects, workdir)
-        env = os.environ | server.env() | {"S3BATCH_TUI_HOME": str(workdir / "home")}
+        env = child_env(server.env() | {"S3BATCH_TUI_HOME": str(workdir / "home")})
         our_command = [sys.executable, "-m", "s3batch_tui", "run", "--workers", str(args.workers)]
         compare(
             ("s3batch-tui run", lambda n: timed([*our_command, str(job_file(manifest, workdir, n))], env, "ours")),
@@ -106,9 +83,7 @@ def main() -> None:
                                                  str(args.workers), str(n)], env, "peer")),
             args.rounds, args.objects, f"{args.workers} workers, process start to exit", target=4.0,
         )  # fmt: skip
-        for label, seconds in CPU.items():
-            per_request = statistics.median(seconds) / args.objects * 1000
-            print(f"  client CPU per request, {label}: {per_request:.3f} ms (median; includes start-up)")
+        print_cpu(args.objects)
 
 if __name__ == "__main__":
     main()

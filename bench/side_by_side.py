@@ -1,17 +1,25 @@
-"""Run two peers on the same work, alternating who goes first, and print rates and their ratio."""
+"""Run peers on the same work, alternating who goes first, and print rates, ratios and client CPU."""
 
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import statistics
+import subprocess
+import sys
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
+Peer = tuple[str, Callable[[int], float]]
+"""A label and a function of the round number that does the work and returns its seconds."""
+
 
 def bench_args(description: str, prefix: str,
-               more: Callable[[argparse.ArgumentParser], object] | None = None) -> tuple[argparse.Namespace, Path]:  # fmt: skip
-    """The flags every side-by-side bench takes (--objects, --workers, --rounds; `more` adds its own) and a fresh work dir."""
+               more: Callable[[argparse.ArgumentParser], object] | None = None) -> tuple[argparse.Namespace, Path]:
+    """The flags every side-by-side bench takes (--objects, --workers, --rounds, and `more`'s) and a work dir."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--objects", type=int, default=5000)
     parser.add_argument("--workers", type=int, default=16)
@@ -21,13 +29,51 @@ def bench_args(description: str, prefix: str,
     return parser.parse_args(), Path(tempfile.mkdtemp(prefix=prefix))
 
 
-def compare(ours: tuple[str, Callable[[int], float]], peer: tuple[str, Callable[[int], float]],
-            rounds: int, tasks: int, how: str, target: float = 0.90) -> None:  # fmt: skip
-    """Time `ours` and `peer` (each a label and a function of the round giving seconds)."""
-    times: dict[str, list[float]] = {ours[0]: [], peer[0]: []}
+def child_env(extra: dict[str, str]) -> dict[str, str]:
+    """This environment plus `extra`, for a peer's process.
+
+    PYTHONDONTWRITEBYTECODE goes: an installed package has its bytecode compiled, and a
+    Python peer that recompiles its imports on every start measures the set-up, not itself.
+    """
+    env = os.environ | extra
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+CPU: dict[str, list[float]] = {}
+"""Client CPU seconds (user + system) of each peer's processes, per round, by label."""
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(command: list[str], env: dict[str, str], label: str) -> float:
+    """Run `command` to its end; its wall seconds (its CPU goes to `CPU[label]`). Exits on failure."""
+    cpu = _children_cpu()
+    start = time.perf_counter()
+    result = subprocess.run(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    elapsed = time.perf_counter() - start
+    CPU.setdefault(label, []).append(_children_cpu() - cpu)
+    if result.returncode != 0:
+        sys.exit(f"{command[:4]} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+    return elapsed
+
+
+def print_cpu(tasks: int) -> None:
+    """Each peer's median client CPU per request (its process's user + system time / tasks)."""
+    for label, seconds in CPU.items():
+        per_request = statistics.median(seconds) / tasks * 1000
+        print(f"  client CPU per request, {label}: {per_request:.3f} ms (median; includes start-up)")
+
+
+def run_rounds(peers: list[Peer], rounds: int, tasks: int, how: str) -> dict[str, float]:
+    """Time every peer each round (the order rotates); print and return each one's median rate."""
+    times: dict[str, list[float]] = {label: [] for label, _ in peers}
     for round_no in range(rounds):
-        order = [ours, peer] if round_no % 2 == 0 else [peer, ours]
-        for label, run in order:
+        shift = round_no % len(peers)
+        for label, run in peers[shift:] + peers[:shift]:
             times[label].append(run(round_no))
         print(f"round {round_no + 1}: " + ", ".join(f"{label} {t[-1]:.2f} s" for label, t in times.items()), flush=True)
     rates = {label: tasks / statistics.median(t) for label, t in times.items()}
@@ -35,5 +81,15 @@ def compare(ours: tuple[str, Callable[[int], float]], peer: tuple[str, Callable[
     print(f"\n{tasks} tasks, median of {rounds} rounds ({how})")
     for label, rate in rates.items():
         print(f"  {label.ljust(width)} : {rate:8.0f} tasks/s")
-    ratio = rates[ours[0]] / rates[peer[0]]
-    print(f"  {'ratio'.ljust(width)} : {ratio:8.2f} ({ours[0]} / {peer[0]}; target >= {target:.2f})")
+    return rates
+
+
+def print_ratio(rates: dict[str, float], ours: str, peer: str, target: float) -> None:
+    """`ours / peer` rate ratio against its target."""
+    print(f"  ratio {ours} / {peer} : {rates[ours] / rates[peer]:.2f} (target >= {target:.2f})")
+
+
+def compare(ours: Peer, peer: Peer, rounds: int, tasks: int, how: str, target: float = 0.90) -> None:
+    """Time `ours` and `peer` side by side and print their rates and ratio."""
+    rates = run_rounds([ours, peer], rounds, tasks, how)
+    print_ratio(rates, ours[0], peer[0], target)

@@ -111,3 +111,23 @@ def run_both(server, operation: dict, entries, attempts: int = 3, **kwargs) -> d
     runnables = built_both(server, operation, **kwargs)
     return {path: _outcomes(runnables[path], entries[path] if isinstance(entries, dict) else entries, attempts)
             for path in PATHS}  # fmt: skip
+
+
+def started(operation, entries):
+    """Each entry's outcome through `start` (as the engine sends first attempts), all in flight at once."""
+    import threading
+
+    outcomes, all_done = {}, threading.Event()
+
+    def done_for(index):
+        def done(outcome):
+            outcomes[index] = outcome
+            if len(outcomes) == len(entries):
+                all_done.set()
+
+        return done
+
+    for index, entry in enumerate(entries):
+        operation.start(entry, done_for(index))
+    assert all_done.wait(30), outcomes
+    return [outcomes[i] for i in range(len(entries))]

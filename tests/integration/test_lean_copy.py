@@ -13,6 +13,7 @@ from s3batch_tui.core.engine.retry import RetryPolicy
 from s3batch_tui.core.lean.choice import LEAN, request_path
 from s3batch_tui.core.spec import MIB, JobOperation, LocalOptions
 from tests.integration.lean_equivalence import KEYS, PATHS, versioned_entries
+from tests.integration.lean_equivalence import started as _started
 from tests.integration.lean_equivalence import built as built_for_path
 from tests.integration.lean_equivalence import entry as _entry
 from tests.integration.lean_equivalence import new_bucket as _bucket
@@ -181,3 +182,37 @@ def test_request_bytes_equal_boto3s(seaweed, params, token):
 
 def test_request_path_label():
     assert request_path("S3PutObjectCopy", LocalOptions()) == LEAN
+
+
+def test_start_gives_what_run_gives(seaweed):
+    """The engine's thread-free `start` and the blocking `run` agree, copies and errors alike."""
+    s3 = seaweed.client()
+    source = _bucket(s3, "lean-cpstart")
+    for key in KEYS:
+        s3.put_object(Bucket=source, Key=key, Body=key.encode())
+    entries = [_entry(source, key, ordinal=i) for i, key in enumerate([*KEYS, "missing key+%"])]
+    operation = _built(seaweed, {"TargetKeyPrefix": "started"}, "auto")
+    ran = [RetryPolicy(1).execute(operation, entry)[0] for entry in entries]
+    assert _started(operation, entries) == ran
+    assert all(outcome.succeeded for outcome in ran[:-1]) and ran[-1].error_code == "NoSuchKey"
+    assert [s3.get_object(Bucket=source, Key=f"started/{key}")["Body"].read() for key in KEYS] == [
+        key.encode() for key in KEYS
+    ]
+    head_first = _built(seaweed, {"TargetKeyPrefix": "started"}, "auto", **HEAD_FIRST)
+    assert not hasattr(head_first, "start")  # HeadObject then CopyObject: the blocking way
+
+
+class _TooLarge(ScriptedHandler):
+    def do_GET(self) -> None:  # the version guard's GetBucketVersioning
+        self.reply(200, b"<VersioningConfiguration/>")
+
+    def do_PUT(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.reply(400, b"<Error><Code>InvalidRequest</Code><Message>The specified copy source is larger than the "
+                        b"maximum allowable size for a copy source: 5368709120</Message></Error>")  # fmt: skip
+
+
+def test_start_hands_an_object_too_large_for_copy_object_back_to_run(seaweed):
+    with serve(_TooLarge) as (url, _):
+        operation = _built(seaweed, {}, "auto", endpoint=url)
+        assert _started(operation, [_entry("b", "huge")]) == [None]

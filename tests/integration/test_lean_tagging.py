@@ -11,7 +11,7 @@ import pytest
 from s3batch_tui.core.engine.retry import RetryPolicy
 from s3batch_tui.core.lean.choice import LEAN, request_path
 from s3batch_tui.core.spec import LocalOptions
-from tests.integration.lean_equivalence import KEYS, PATHS, built, entry, new_bucket, run_both, versioned_entries
+from tests.integration.lean_equivalence import KEYS, PATHS, built, entry, new_bucket, run_both, started, versioned_entries
 
 pytest.importorskip("awscrt")
 
@@ -133,3 +133,41 @@ def test_run_reports_and_job_show_name_the_path(server_env, capsys, make_job, s3
         rows[path] = sorted(map(repr, open_report(job["Local"]["ReportLocation"]).rows()))
     assert rows["auto"] == rows["boto3"] and codes["auto"] == codes["boto3"] == 1
     assert any("NoSuchKey" in str(row) for row in rows["auto"])
+
+
+def test_start_gives_what_run_gives(seaweed, moto_server):
+    """The engine's thread-free `start` and the blocking `run` agree: success, S3 errors, refused versions."""
+    s3 = seaweed.client()
+    bucket = new_bucket(s3, "lean-start")
+    for key in KEYS:
+        s3.put_object(Bucket=bucket, Key=key, Body=b"x")
+    entries = [entry(bucket, key, ordinal=i) for i, key in enumerate([*KEYS, "missing key+%"])]
+    entries.append(entry(bucket, KEYS[0], "v1"))  # never-versioned bucket: refused before any call
+    entries.append(entry("no-such-bucket-lean", "k"))
+    operation = _built(seaweed, "S3PutObjectTagging", "auto")
+    ran = [RetryPolicy(1).execute(operation, entry)[0] for entry in entries]
+    assert started(operation, entries) == ran
+    assert [o.error_code for o in ran[-3:]] == ["NoSuchKey", "NoSuchVersion", "NoSuchBucket"]
+    assert all(o.succeeded for o in ran[: len(KEYS)])
+
+    wrong = _built(seaweed, "S3PutObjectTagging", "auto", secret="wrong-secret")
+    assert started(wrong, entries[:1]) == [RetryPolicy(1).execute(wrong, entries[0])[0]]
+
+    m3 = moto_server.client()
+    versions = new_bucket(m3, "lean-start-versions")
+    m3.put_bucket_versioning(Bucket=versions, VersioningConfiguration={"Status": "Enabled"})
+    version = m3.put_object(Bucket=versions, Key="v key+%", Body=b"1")["VersionId"]
+    versioned = [entry(versions, "v key+%", version), entry(versions, "v key+%", "nope-version")]
+    on_moto = _built(moto_server, "S3PutObjectTagging", "auto")
+    assert started(on_moto, versioned) == [RetryPolicy(1).execute(on_moto, e)[0] for e in versioned]
+
+
+def test_start_reports_a_closed_endpoint_as_a_retryable_connection_error(seaweed):
+    from s3batch_tui.servers import free_ports
+
+    (port,) = free_ports(1)
+    operation = _built(seaweed, "S3PutObjectTagging", "auto", endpoint=f"http://127.0.0.1:{port}")
+    (started,) = started(operation, [entry("b", "k")])
+    ran, _ = RetryPolicy(1).execute(operation, entry("b", "k"))
+    assert started == ran
+    assert (started.http_status, started.error_code, started.retryable) == (0, "EndpointConnectionError", True)

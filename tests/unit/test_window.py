@@ -96,3 +96,13 @@ def test_equal_priorities_are_served_first_come_first_served():
     window.release()
     assert waiters.join() == ["urgent", "first", "second", "third"]
 
+
+
+def test_a_task_can_hold_several_slots():
+    """A lean task started without a thread holds what a worker and its queued task hold."""
+    window = PriorityWindow(3)
+    assert window.acquire(0, timeout=0, slots=2)
+    assert not window.acquire(0, timeout=0.01, slots=2)  # one slot left: not enough
+    assert window.acquire(0, timeout=0, slots=1) and window.in_use == 3
+    window.release(2)
+    assert window.in_use == 1 and window.acquire(0, timeout=0, slots=2)

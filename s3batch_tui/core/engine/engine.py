@@ -12,7 +12,7 @@ from s3batch_tui.core.create import create_job
 from s3batch_tui.core.engine.events import EngineEvent, EngineListener, JobStatusChanged
 from s3batch_tui.core.engine.job_run import JobRun
 from s3batch_tui.core.engine.recorder import Recorder
-from s3batch_tui.core.engine.window import PriorityWindow
+from s3batch_tui.core.engine.window import WINDOW_PER_WORKER, PriorityWindow
 from s3batch_tui.core.errors import JobStateError
 from s3batch_tui.core.expiry import expire_suspended
 from s3batch_tui.core.handover.record import runner_refusal
@@ -23,9 +23,6 @@ from s3batch_tui.core.store import JobRecord, Store, runner_identity
 from s3batch_tui.settings import Settings
 
 log = logging.getLogger(__name__)
-
-# Tasks queued beyond the pool's threads, so no worker idles between two dispatches.
-WINDOW_PER_WORKER = 2
 
 
 class Engine:

@@ -21,12 +21,13 @@ from s3batch_tui.core.engine.job_manifest import JobManifest
 from s3batch_tui.core.engine.retry import RetryPolicy, outcome_from_exception
 from s3batch_tui.core.engine.retrying import TransientError
 from s3batch_tui.core.engine.tally import Tally
+from s3batch_tui.core.engine.window import WINDOW_PER_WORKER
 from s3batch_tui.core.errors import InputError
 from s3batch_tui.core.expiry import EXPIRE_REQUEST, expiry_reason
 from s3batch_tui.core.expiry import FAILURE_CODE as EXPIRY_CODE
 from s3batch_tui.core.manifest.entry import ManifestEntry
 from s3batch_tui.core.manifest.scan import ScanStopped
-from s3batch_tui.core.operations.base import OperationContext, is_batch
+from s3batch_tui.core.operations.base import OperationContext, TaskOutcome, is_async, is_batch
 from s3batch_tui.core.operations.registry import build_operation
 from s3batch_tui.core.report import ReportStaging, write_report
 from s3batch_tui.core.status import JobStatus as S
@@ -233,6 +234,8 @@ class JobRun:
         retry = self.health.task_policy
         batch_size = operation.batch_size if is_batch(operation) else 1
         execute = self._execute_batch if is_batch(operation) else self._execute
+        started = is_async(operation)
+        slots = WINDOW_PER_WORKER if started else 1
         self.feed = Feed(entries, self.tally.is_done, batch_size, lambda: self._in_flight == 0)
         try:
             for batch in self.feed:
@@ -246,14 +249,17 @@ class JobRun:
                     stop = self._ride_out_outage()
                 while stop is None and not self.health.rate.wait():
                     stop = self._check_controls()
-                while stop is None and not self.engine.window.acquire(self.priority, timeout=CONTROL_POLL_SECONDS):
+                while stop is None and not self.engine.window.acquire(self.priority, CONTROL_POLL_SECONDS, slots):
                     stop = self._check_controls(force=True)
                 if stop is not None:
                     return self._drain(stop)
                 self.health.probe_bucket = batch[0].bucket
                 with self._in_flight_changed:
                     self._in_flight += len(batch)
-                self.engine.pool.submit(execute, operation, retry, batch if batch_size > 1 else batch[0])
+                if started:
+                    self._start(operation, retry, batch[0])
+                else:
+                    self.engine.pool.submit(execute, operation, retry, batch if batch_size > 1 else batch[0])
         except TransientError as exc:  # the manifest stream could not be read on
             self.shutdown_reason = f"endpoint trouble reading the manifest, job paused: {exc}; resume with `job run`"
             return self._drain("paused")
@@ -286,13 +292,37 @@ class JobRun:
         if announce:  # the progress line shows it
             self.engine.status_changed(self.job_id, S.ACTIVE, S.ACTIVE, reason)
 
-    def _execute(self, operation, retry: RetryPolicy, entry: ManifestEntry) -> None:
+    def _start(self, operation, retry: RetryPolicy, entry: ManifestEntry) -> None:
+        """The task's first attempt without a thread; a retry, if one is due, goes to the pool."""
+        slots = WINDOW_PER_WORKER
+
+        def done(outcome: TaskOutcome | None) -> None:  # awscrt's thread, or this one
+            if outcome is None:  # the operation wants this task run the blocking way
+                self.engine.pool.submit(self._execute, operation, retry, entry, None, slots)
+                return
+            try:
+                retry.observe(outcome)
+                if not retry.is_final(outcome, 1) and not self._task_stopping():
+                    self.engine.pool.submit(self._execute, operation, retry, entry, outcome, slots)
+                    return
+            except BaseException as exc:  # never lose a task: whatever happened is its outcome
+                outcome = outcome_from_exception(exc)
+            self._record(entry, outcome)
+            self.engine.window.release(slots)
+
         try:
-            outcome, _attempts = retry.execute(operation, entry, should_stop=self._task_stopping)
+            operation.start(entry, done)
+        except BaseException as exc:  # nothing was sent: the task ends here, as `run` raising would
+            done(outcome_from_exception(exc))
+
+    def _execute(self, operation, retry: RetryPolicy, entry: ManifestEntry, first: TaskOutcome | None = None,
+                 slots: int = 1) -> None:  # fmt: skip
+        try:
+            outcome, _attempts = retry.execute(operation, entry, should_stop=self._task_stopping, first=first)
         except BaseException as exc:  # never lose a task: whatever happened is its outcome
             outcome = outcome_from_exception(exc)
         self._record(entry, outcome)
-        self.engine.window.release()
+        self.engine.window.release(slots)
 
     def _execute_batch(self, operation, retry: RetryPolicy, batch: list[ManifestEntry]) -> None:
         try:

@@ -95,6 +95,15 @@ class RetryPolicy:
         self._random = random
         self._observe = observe
 
+    def observe(self, outcome: TaskOutcome) -> None:
+        """Report one attempt's outcome to the observer (the job's endpoint health)."""
+        if self._observe is not None:
+            self._observe(outcome)
+
+    def is_final(self, outcome: TaskOutcome, attempts: int) -> bool:
+        """Whether the task ends with `outcome` after `attempts` attempts (no retry)."""
+        return outcome.succeeded or not outcome.retryable or attempts >= self.max_attempts
+
     def delay(self, retry: int) -> float:
         """Seconds to wait before retry number `retry` (0-based)."""
         return self._random() * min(self.max_delay, self.base_delay * 2**retry)
@@ -104,6 +113,7 @@ class RetryPolicy:
         operation: Operation,
         entry: ManifestEntry,
         should_stop: Callable[[], bool] | None = None,
+        first: TaskOutcome | None = None,
     ) -> tuple[TaskOutcome, int]:
         """Run `operation` on `entry` until it succeeds, fails for good or attempts run out.
 
@@ -112,6 +122,8 @@ class RetryPolicy:
             entry: the object to apply it to.
             should_stop: when it returns True (job cancelled or pausing), no further
                 wait or attempt happens.
+            first: the outcome of a first attempt already made (and observed)
+                elsewhere, when the task was started without a thread.
 
         Returns:
             The last outcome (its `retryable` flag as the last attempt left it) and the
@@ -120,13 +132,15 @@ class RetryPolicy:
         attempts = 0
         while True:
             attempts += 1
-            try:
-                outcome = operation.run(entry)
-            except Exception as exc:  # noqa: BLE001 - errors are values: one task fails, not the job
-                outcome = outcome_from_exception(exc)
-            if self._observe is not None:
-                self._observe(outcome)
-            if outcome.succeeded or not outcome.retryable or attempts >= self.max_attempts:
+            if attempts == 1 and first is not None:
+                outcome = first
+            else:
+                try:
+                    outcome = operation.run(entry)
+                except Exception as exc:  # noqa: BLE001 - errors are values: one task fails, not the job
+                    outcome = outcome_from_exception(exc)
+                self.observe(outcome)
+            if self.is_final(outcome, attempts):
                 return outcome, attempts
             if should_stop is not None and should_stop():
                 return outcome, attempts

@@ -6,6 +6,14 @@ import itertools
 import threading
 
 
+WINDOW_PER_WORKER = 2
+"""Slots per worker thread: its running task and one queued, so no worker idles between dispatches.
+
+A task started without a thread (the lean path) holds this many slots, what a worker
+and its queued task hold: at most `workers` such requests are in flight.
+"""
+
+
 class PriorityWindow:
     """A counting semaphore whose waiters are served highest priority first (FIFO on ties).
 
@@ -20,13 +28,14 @@ class PriorityWindow:
         self._waiting: dict[int, int] = {}  # ticket -> priority
         self._tickets = itertools.count()
 
-    def acquire(self, priority: int, timeout: float | None = None) -> bool:
-        """Take one slot; False if `timeout` passed first."""
+    def acquire(self, priority: int, timeout: float | None = None, slots: int = 1) -> bool:
+        """Take `slots` slots at once; False if `timeout` passed first."""
         with self._cond:
             ticket = next(self._tickets)
             self._waiting[ticket] = priority
             try:
-                return self._cond.wait_for(lambda: self._free > 0 and self._is_first(ticket), timeout) and self._take()
+                return self._cond.wait_for(lambda: self._free >= slots and self._is_first(ticket), timeout) and (
+                    self._take(slots))  # fmt: skip
             finally:
                 del self._waiting[ticket]
                 self._cond.notify_all()
@@ -35,14 +44,14 @@ class PriorityWindow:
         mine = self._waiting[ticket]
         return all(p < mine or (p == mine and t >= ticket) for t, p in self._waiting.items())
 
-    def _take(self) -> bool:
-        self._free -= 1
+    def _take(self, slots: int) -> bool:
+        self._free -= slots
         return True
 
-    def release(self) -> None:
-        """Give one slot back."""
+    def release(self, slots: int = 1) -> None:
+        """Give `slots` slots back."""
         with self._cond:
-            self._free += 1
+            self._free += slots
             self._cond.notify_all()
 
     @property

@@ -1,17 +1,24 @@
-"""Send one signed S3 request over awscrt, synchronously, on a per-thread connection.
+"""Send signed S3 requests over awscrt: `start` without a thread per request, `send` blocking.
+
+awscrt's HTTP client is asynchronous: a request is signed and written by the caller,
+and its answer is handed to a callback on awscrt's event-loop thread. The engine starts
+requests that way (no Python thread waits per request, which is where most of the CPU
+went); `send` is the same path with the caller waiting for the answer.
 
 Credentials come from the boto3 session's own chain (profiles, SSO, assume-role,
 instance metadata), frozen per signing so refreshable credentials refresh as in boto3.
-Connection failures raise botocore's exceptions, so retries classify them as for boto3.
+Connection failures become botocore's exceptions, so retries classify them as for boto3.
 """
 
 from __future__ import annotations
 
+import ctypes
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from io import BytesIO
-from dataclasses import dataclass
 from typing import Any
 
 from awscrt import auth, http, io
@@ -21,6 +28,23 @@ from s3batch_tui.core.lean.addressing import BucketTarget
 
 CONNECT_TIMEOUT_MS = 10_000
 RESPONSE_TIMEOUT_S = 60.0
+WATCH_EVERY_S = 1.0
+
+_kept_thread_states: set[int] = set()
+
+
+def keep_thread_state() -> None:
+    """Give the calling awscrt event-loop thread a Python thread state for its whole life.
+
+    awscrt calls into Python from its own C threads with PyGILState_Ensure/Release; with
+    no thread state kept, each callback creates one and frees it again (with its frame
+    stack, an mmap/munmap), about 0.1 ms of CPU per request. One unmatched Ensure keeps
+    the thread's state, as CPython documents for long-lived foreign threads.
+    """
+    ident = threading.get_ident()
+    if ident not in _kept_thread_states:
+        _kept_thread_states.add(ident)
+        ctypes.pythonapi.PyGILState_Ensure()
 
 
 @dataclass(slots=True)
@@ -32,18 +56,26 @@ class Answer:
     body: bytes
 
 
+Done = Callable[[Answer | None, BaseException | None], None]
+"""Called once per started request: (answer, None), or (None, a botocore connection error)."""
+
+
 class CrtSender:
-    """Signs with SigV4 (awscrt) and sends on keep-alive connections, one per thread and host."""
+    """Signs with SigV4 (awscrt) and sends on a pool of keep-alive connections per host."""
 
     def __init__(self, credentials: Any, region: str, user_agent: str, ca_bundle: str | None = None) -> None:
         self._credentials = credentials  # botocore Credentials (refreshable or not)
         self._region = region
         self._user_agent = user_agent
-        self._local = threading.local()
-        self._tls = io.ClientTlsContext(_tls_options(ca_bundle))
+        self._ca_bundle = ca_bundle
+        self._tls: io.ClientTlsContext | None = None  # made at the first https connection (reads the CA store)
         self._socket = io.SocketOptions()
         self._socket.connect_timeout_ms = CONNECT_TIMEOUT_MS
         self._signing: tuple[Any, int, dict[str, auth.AwsSigningConfig]] | None = None
+        self._idle: dict[str, list[http.HttpClientConnection]] = {}
+        self._busy: dict[int, tuple[float, http.HttpClientConnection]] = {}  # id(exchange) -> deadline
+        self._lock = threading.Lock()
+        self._watchdog: threading.Thread | None = None
 
     def _config(self, body_sha256: str) -> auth.AwsSigningConfig:
         """The signing config for now (X-Amz-Date has whole seconds) and the current credentials.
@@ -69,7 +101,28 @@ class CrtSender:
 
     def send(self, method: str, target: BucketTarget, path: str, headers: list[tuple[str, str]], body: bytes,
              body_sha256: str) -> Answer:  # fmt: skip
-        """Sign and send one request; raise botocore's connection errors when no answer came."""
+        """Sign and send one request and wait for its answer; raise botocore's connection errors."""
+        finished = threading.Lock()
+        finished.acquire()
+        result: list[Any] = []
+
+        def done(answer: Answer | None, error: BaseException | None) -> None:
+            result.extend((answer, error))
+            finished.release()
+
+        self.start(method, target, path, headers, body, body_sha256, done)
+        finished.acquire()
+        answer, error = result
+        if error is not None:
+            raise error
+        return answer
+
+    def start(self, method: str, target: BucketTarget, path: str, headers: list[tuple[str, str]], body: bytes,
+              body_sha256: str, done: Done) -> None:  # fmt: skip
+        """Sign and send one request; `done` gets its answer (on awscrt's thread) or connection error.
+
+        A connection error while connecting may call `done` on the calling thread.
+        """
         url = f"{target.scheme}://{target.host_header}{path}"
         request = http.HttpRequest(method, path, http.HttpHeaders([("host", target.host_header), *headers]))
         auth.aws_sign_request(request, self._config(body_sha256)).result()
@@ -77,69 +130,134 @@ class CrtSender:
         request.headers.add("user-agent", self._user_agent)
         request.headers.add("accept-encoding", "identity")
         request.headers.add("content-length", str(len(body)))
-        if body:
-            request.body_stream = BytesIO(body)
-        # A kept-alive connection the server had already closed (urllib3 checks for that
-        # before reuse) gets the request once more on a fresh one (it is idempotent).
-        for retry in (False, True):
-            connection, reused = self._connection(target, url)
-            try:
-                return self._exchange(connection, request, target)
-            except Exception as exc:
-                if retry or not reused:
-                    raise ConnectionClosedError(endpoint_url=url, error=exc) from exc
-            if body:
-                request.body_stream = BytesIO(body)
-        raise AssertionError("unreachable")
+        connection = self._take_idle(target)
+        if connection is not None:
+            _Exchange(self, target, url, request, body, done).send(connection, reused=True)
+        else:
+            self._connect(_Exchange(self, target, url, request, body, done))
 
-    def _exchange(self, connection: http.HttpClientConnection, request: http.HttpRequest,
-                  target: BucketTarget) -> Answer:  # fmt: skip
-        """One request and its whole answer; the connection is dropped when it cannot be reused."""
-        answer = Answer(0, {}, b"")
-        chunks: list[bytes] = []
+    # --- connections -----------------------------------------------------------------------
 
-        def on_response(status_code: int, headers: list[tuple[str, str]], **_: Any) -> None:
-            answer.status = status_code
-            answer.headers = {name.lower(): value for name, value in headers}
+    def _take_idle(self, target: BucketTarget) -> http.HttpClientConnection | None:
+        with self._lock:
+            idle = self._idle.get(_key(target))
+            while idle:
+                connection = idle.pop()
+                if connection.is_open():
+                    return connection
+        return None
 
-        def on_body(chunk: bytes, **_: Any) -> None:
-            chunks.append(chunk)
+    def _give_back(self, target: BucketTarget, connection: http.HttpClientConnection) -> None:
+        with self._lock:
+            self._idle.setdefault(_key(target), []).append(connection)
 
+    def _connect(self, exchange: _Exchange) -> None:
+        """Open a new connection for `exchange` (asynchronously) and send on it."""
+        target = exchange.target
         try:
-            stream = connection.request(request, on_response, on_body)
-            stream.activate()
-            stream.completion_future.result(RESPONSE_TIMEOUT_S)
-        except Exception:
-            self._drop(target, connection)
-            raise
-        if answer.headers.get("connection", "").lower() == "close":
-            self._drop(target, connection)
-        answer.body = b"".join(chunks)
-        return answer
+            tls = None
+            if target.scheme == "https":
+                if self._tls is None:
+                    self._tls = io.ClientTlsContext(_tls_options(self._ca_bundle))
+                tls = self._tls.new_connection_options()
+                tls.set_server_name(target.host)
+            future = http.HttpClientConnection.new(host_name=target.host, port=target.port,
+                                                   socket_options=self._socket, tls_connection_options=tls)  # fmt: skip
+        except Exception as exc:  # noqa: BLE001 - no connection: the request's error
+            exchange.fail(EndpointConnectionError(endpoint_url=exchange.url, error=exc))
+            return
 
-    def _drop(self, target: BucketTarget, connection: http.HttpClientConnection) -> None:
-        self._local.__dict__.pop(_key(target), None)
-        connection.close()
+        def connected(future: Any) -> None:
+            error = future.exception()
+            if error is not None:
+                exchange.fail(EndpointConnectionError(endpoint_url=exchange.url, error=error))
+            else:
+                exchange.send(future.result(), reused=False)
 
-    def _connection(self, target: BucketTarget, url: str) -> tuple[http.HttpClientConnection, bool]:
-        """This thread's open connection to the target (reused: True), or a new one."""
-        connections = self._local.__dict__
-        key = _key(target)
-        connection = connections.get(key)
-        if connection is not None and connection.is_open():
-            return connection, True
-        tls = None
-        if target.scheme == "https":
-            tls = self._tls.new_connection_options()
-            tls.set_server_name(target.host)
+        future.add_done_callback(connected)
+
+    def _watch(self, exchange: _Exchange, connection: http.HttpClientConnection | None) -> None:
+        """Track (or, with None, stop tracking) a request's deadline (single dict operations: no lock)."""
+        if connection is None:
+            self._busy.pop(id(exchange), None)
+            return
+        self._busy[id(exchange)] = (time.monotonic() + RESPONSE_TIMEOUT_S, connection)
+        if self._watchdog is None:
+            with self._lock:
+                if self._watchdog is None:
+                    self._watchdog = threading.Thread(target=self._close_overdue, name="s3batch-lean-watch",
+                                                      daemon=True)  # fmt: skip
+                    self._watchdog.start()
+
+    def _close_overdue(self) -> None:
+        """Close the connection of any request unanswered after RESPONSE_TIMEOUT_S (it then fails)."""
+        while True:
+            time.sleep(WATCH_EVERY_S)
+            now = time.monotonic()
+            overdue = [connection for deadline, connection in list(self._busy.values()) if deadline < now]
+            for connection in overdue:
+                connection.close()
+
+
+class _Exchange:
+    """One request until its answer: sent once, and once more on a fresh connection when a
+    kept-alive one turns out closed by the server (urllib3 checks for that before reuse)."""
+
+    __slots__ = ("sender", "target", "url", "request", "body", "done", "status", "headers", "chunks")
+
+    def __init__(self, sender: CrtSender, target: BucketTarget, url: str, request: http.HttpRequest, body: bytes,
+                 done: Done) -> None:  # fmt: skip
+        self.sender = sender
+        self.target = target
+        self.url = url
+        self.request = request
+        self.body = body
+        self.done = done
+        self.status = 0
+        self.headers: dict[str, str] = {}
+        self.chunks: list[bytes] = []
+
+    def send(self, connection: http.HttpClientConnection, reused: bool) -> None:
+        if self.body:
+            self.request.body_stream = BytesIO(self.body)
         try:
-            connection = http.HttpClientConnection.new(
-                host_name=target.host, port=target.port, socket_options=self._socket, tls_connection_options=tls
-            ).result(CONNECT_TIMEOUT_MS / 1000 + 5)
-        except Exception as exc:
-            raise EndpointConnectionError(endpoint_url=url, error=exc) from exc
-        connections[key] = connection
-        return connection, False
+            stream = connection.request(self.request, self._on_response, self._on_body)
+        except Exception as exc:  # noqa: BLE001 - the connection closed under us
+            self._failed(connection, reused, exc)
+            return
+        self.sender._watch(self, connection)
+        stream.completion_future.add_done_callback(lambda future: self._completed(connection, reused, future))
+        stream.activate()
+
+    def _on_response(self, status_code: int, headers: list[tuple[str, str]], **_: Any) -> None:
+        keep_thread_state()
+        self.status = status_code
+        self.headers = {name.lower(): value for name, value in headers}
+
+    def _on_body(self, chunk: bytes, **_: Any) -> None:
+        self.chunks.append(chunk)
+
+    def _completed(self, connection: http.HttpClientConnection, reused: bool, future: Any) -> None:
+        self.sender._watch(self, None)
+        error = future.exception()
+        if error is not None:
+            connection.close()
+            self._failed(connection, reused, error)
+            return
+        if self.headers.get("connection", "").lower() == "close":
+            connection.close()
+        else:
+            self.sender._give_back(self.target, connection)
+        self.done(Answer(self.status, self.headers, b"".join(self.chunks)), None)
+
+    def _failed(self, connection: http.HttpClientConnection, reused: bool, error: BaseException) -> None:
+        if reused and not self.status:  # a stale kept-alive connection: once more on a new one
+            self.sender._connect(self)
+            return
+        self.fail(ConnectionClosedError(endpoint_url=self.url, error=error))
+
+    def fail(self, error: BaseException) -> None:
+        self.done(None, error)
 
 
 def _key(target: BucketTarget) -> str:
@@ -152,4 +270,3 @@ def _tls_options(ca_bundle: str | None) -> io.TlsContextOptions:
     if ca_bundle:
         options.override_default_trust_store_from_path(ca_filepath=ca_bundle)
     return options
-

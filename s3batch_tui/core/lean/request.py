@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from s3batch_tui.core.lean.addressing import key_path
@@ -49,10 +50,34 @@ class LeanRequest:
 
     def send(self, entry: ManifestEntry) -> Answer:
         """The 2xx answer for the entry's object; raises ClientError or RegionRedirect otherwise."""
+        return self._checked(entry, self._lean.sender.send(*self._parts(entry)))
+
+    def start(self, entry: ManifestEntry, finished: Callable[[dict[str, Any] | None, BaseException | None], None]
+              ) -> None:  # fmt: skip
+        """Send now; `finished` gets what `response` would return, or what it would raise (on awscrt's thread)."""
+
+        def answered(answer: Answer | None, error: BaseException | None) -> None:
+            if answer is None:
+                finished(None, error)
+                return
+            try:
+                response = _metadata(self._checked(entry, answer))
+            except Exception as exc:  # noqa: BLE001 - ClientError or RegionRedirect, handed on as `response` raises it
+                finished(None, exc)
+            else:
+                finished(response, None)
+
+        self._lean.sender.start(*self._parts(entry), answered)
+
+    def _parts(self, entry: ManifestEntry) -> tuple:
+        """The sender's arguments for the entry's object: method, target, path, headers, body, body hash."""
         wire = self._wire
         target = self._lean.addressing.target(entry.bucket)
         path = wire.path(target.prefix, key_path(entry.key), entry.version_id)
-        answer = self._lean.sender.send(wire.method, target, path, list(wire.headers), wire.body, wire.body_sha256)
+        return wire.method, target, path, list(wire.headers), wire.body, wire.body_sha256
+
+    def _checked(self, entry: ManifestEntry, answer: Answer) -> Answer:
+        """The answer if 2xx; else raise the ClientError boto3 would raise, or RegionRedirect."""
         if 200 <= answer.status < 300:
             return answer
         error = self._errors.client_error(answer.status, answer.headers, answer.body)
@@ -64,5 +89,8 @@ class LeanRequest:
 
     def response(self, entry: ManifestEntry) -> dict[str, Any]:
         """The answer as the `ResponseMetadata` of a boto3 response (what `version_checked` reads)."""
-        answer = self.send(entry)
-        return {"ResponseMetadata": {"HTTPStatusCode": answer.status, "HTTPHeaders": answer.headers}}
+        return _metadata(self.send(entry))
+
+
+def _metadata(answer: Answer) -> dict[str, Any]:
+    return {"ResponseMetadata": {"HTTPStatusCode": answer.status, "HTTPHeaders": answer.headers}}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
@@ -60,6 +61,19 @@ class Operation(Protocol):
         ...
 
 
+class AsyncOperation(Operation, Protocol):
+    """An operation that can also start a task without a thread waiting for it (the lean path).
+
+    `start` sends the request and returns; `done` is called once, from another thread,
+    with the outcome `run` would have returned or raised as an outcome, or with None when
+    the task needs `run` after all (e.g. an object too large for CopyObject).
+    """
+
+    def start(self, entry: ManifestEntry, done: Callable[[TaskOutcome | None], None]) -> None:
+        """Start the task; its outcome goes to `done`."""
+        ...
+
+
 class BatchOperation(Protocol):
     """An operation that acts on up to `batch_size` objects per call (e.g. DeleteObjects).
 
@@ -73,6 +87,11 @@ class BatchOperation(Protocol):
     def run_batch(self, entries: list[ManifestEntry]) -> list[TaskOutcome]:
         """Apply the operation to every entry; one outcome per entry, in order."""
         ...
+
+
+def is_async(operation: object) -> bool:
+    """Whether the engine can start `operation`'s tasks without a thread per task."""
+    return callable(getattr(operation, "start", None))
 
 
 def is_batch(operation: object) -> bool:

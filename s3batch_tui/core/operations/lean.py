@@ -8,9 +8,11 @@ bucket that answers from another region, so boto3 follows the redirect as it doe
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import suppress
 from typing import Any, ClassVar
 
+from s3batch_tui.core.engine.retry import outcome_from_exception
 from s3batch_tui.core.lean.request import LeanRequest, RegionRedirect
 from s3batch_tui.core.lean.session import LeanS3
 from s3batch_tui.core.manifest.entry import ManifestEntry
@@ -40,6 +42,22 @@ class _LeanObjectOperation:
             with suppress(RegionRedirect):
                 return version_checked(entry, self._request.response(entry))
         return self._boto3.run(entry)
+
+    def start(self, entry: ManifestEntry, done: Callable[[TaskOutcome | None], None]) -> None:
+        """Send now; `done` gets the outcome `run` would give (on awscrt's thread), or None: `run` it instead."""
+        if self._request.redirected(entry.bucket):
+            done(None)  # boto3 follows the redirect, on the pool
+            return
+
+        def finished(response: dict[str, Any] | None, error: BaseException | None) -> None:
+            if isinstance(error, RegionRedirect):
+                done(None)
+            elif error is not None:
+                done(outcome_from_exception(error))
+            else:
+                done(version_checked(entry, response))
+
+        self._request.start(entry, finished)
 
 
 def _lean(twin: type, operation: str) -> type:

@@ -15,17 +15,23 @@ multipart copy (boto3) for objects CopyObject refuses for their size.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
+from botocore.exceptions import ClientError
 from botocore.handlers import _looks_like_special_case_error, _quote_source_header_from_dict
 
+from s3batch_tui.core.engine.retry import outcome_from_exception
 from s3batch_tui.core.lean.addressing import key_path, version_query
+from s3batch_tui.core.lean.crt_client import Answer, Done
 from s3batch_tui.core.lean.errors import ErrorParser
 from s3batch_tui.core.lean.session import LeanS3
 from s3batch_tui.core.lean.template import capture
 from s3batch_tui.core.lean.wire import EMPTY_SHA256
-from s3batch_tui.core.operations.base import OperationContext
-from s3batch_tui.core.operations.copy import PutObjectCopyOperation
+from s3batch_tui.core.manifest.entry import ManifestEntry
+from s3batch_tui.core.operations.base import OperationContext, TaskOutcome
+from s3batch_tui.core.operations.copy import PutObjectCopyOperation, destination_key, is_too_large_for_copy_object
+from s3batch_tui.core.operations.versions import version_checked
 from s3batch_tui.core.spec import PutObjectCopy
 
 _PLACEHOLDER_BUCKET = "s3batch-lean-template"
@@ -45,15 +51,48 @@ class LeanPutObjectCopyOperation(PutObjectCopyOperation):
         self._copy = capture(lean.client, "copy_object", copy_params, drop=frozenset({"x-amz-copy-source"}))
         self._head = capture(lean.client, "head_object", {"Bucket": bucket, **self._payer})
         self._copy_errors = ErrorParser(lean.client, "CopyObject")
+        if not self._head_first:  # one CopyObject per object: the engine can start it without a thread
+            self.start = self._start
 
-    def _send(self, method: str, bucket: str, key: str, query: str, headers: list[tuple[str, str]]) -> Any:
+    def _start(self, entry: ManifestEntry, done: Callable[[TaskOutcome | None], None]) -> None:
+        """CopyObject sent now; `done` gets `run`'s outcome, or None for an object too large for
+        CopyObject (`run` then copies it in parts)."""
+        source = {"Bucket": entry.bucket, "Key": entry.key}
+        if entry.version_id:
+            source["VersionId"] = entry.version_id
+        bucket = self._target_bucket or entry.bucket
+
+        def finished(answer: Answer | None, error: BaseException | None) -> None:
+            if answer is None:
+                done(outcome_from_exception(error))
+                return
+            try:
+                copied = self._copied(answer)
+            except ClientError as exc:
+                done(None if is_too_large_for_copy_object(exc) else outcome_from_exception(exc))
+                return
+            done(version_checked(entry, copied, copy_source=True))
+
+        self._send(self._copy.method, bucket, destination_key(entry.key, self._prefix), "", self._copy_headers(source),
+                   finished)  # fmt: skip
+
+    def _send(self, method: str, bucket: str, key: str, query: str, headers: list[tuple[str, str]],
+              done: Done | None = None) -> Any:  # fmt: skip
+        """The answer (blocking), or, given `done`, the request started and `done` called with it."""
         target = self._lean.addressing.target(bucket)
         path = f"{target.prefix}{key_path(key)}{query}"
+        if done is not None:
+            return self._lean.sender.start(method, target, path, headers, b"", EMPTY_SHA256, done)
         return self._lean.sender.send(method, target, path, headers, b"", EMPTY_SHA256)
 
+    def _copy_headers(self, source: dict[str, str]) -> list[tuple[str, str]]:
+        return [("x-amz-copy-source", _quote_source_header_from_dict(source)), *self._copy.headers]
+
     def _copy_object(self, bucket: str, key: str, source: dict[str, str]) -> dict[str, Any]:
-        headers = [("x-amz-copy-source", _quote_source_header_from_dict(source)), *self._copy.headers]
-        answer = self._send(self._copy.method, bucket, key, "", headers)
+        return self._copied(self._send(self._copy.method, bucket, key, "", self._copy_headers(source)))
+
+    def _copied(self, answer: Answer) -> dict[str, Any]:
+        """CopyObject's response as boto3 gives it, or the ClientError boto3 raises."""
         status = answer.status
         if status == 200 and _looks_like_special_case_error(status, answer.body):
             status = 500  # botocore's rule: an error inside a 200 is a 500

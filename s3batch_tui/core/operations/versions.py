@@ -11,6 +11,7 @@ which version was acted on (`VersionId`, `x-amz-version-id`, a copy's
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -18,7 +19,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from s3batch_tui.core.clip import clip_repr
 from s3batch_tui.core.engine.retry import outcome_from_exception
 from s3batch_tui.core.manifest.entry import ManifestEntry
-from s3batch_tui.core.operations.base import SUCCESS, TaskOutcome
+from s3batch_tui.core.operations.base import SUCCESS, TaskOutcome, is_async
 from s3batch_tui.core.retry_call import call_with_retries
 
 MISMATCH_CODE = "VersionIdMismatch"
@@ -87,6 +88,16 @@ class VersionCheckedOperation:
         self.operation = operation
         self.name = operation.name
         self._guard = guard
+        if is_async(operation):
+            self.start = self._start
+
+    def _start(self, entry: ManifestEntry, done: Callable[[TaskOutcome], None]) -> None:
+        """The guard's refusal (to `done` at once), or the operation started."""
+        refusal = self._guard.refusal(entry)
+        if refusal is not None:
+            done(refusal)
+        else:
+            self.operation.start(entry, done)
 
     def run(self, entry: ManifestEntry) -> TaskOutcome:
         """The guard's refusal, or what the operation does."""

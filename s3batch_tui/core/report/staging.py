@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 from pathlib import Path
 
 from s3batch_tui.core.manifest.entry import ManifestEntry
@@ -21,6 +22,9 @@ def staging_path(directory: Path, status: str) -> Path:
     return directory / f"{status}.csv"
 
 
+_NEEDS_QUOTES = re.compile('["\r\n]')
+
+
 def format_row(fields: list[str]) -> bytes:
     """One report row as UTF-8 CSV bytes: RFC 4180 quoting, ending in `\\n`.
 
@@ -28,6 +32,10 @@ def format_row(fields: list[str]) -> bytes:
     only quotes the line-terminator characters it is told about, so this way a field
     holding a lone `\\r` is quoted too instead of splitting the row for readers.
     """
+    line = ",".join(fields)
+    # The usual row has nothing to quote (a lone empty field is quoted, as `""`, by csv).
+    if line.count(",") == len(fields) - 1 and not _NEEDS_QUOTES.search(line) and (line or len(fields) > 1):
+        return (line + "\n").encode("utf-8", errors="backslashreplace")
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\r\n").writerow(fields)
     # backslashreplace: a stray surrogate in an error message must not stop the recorder.
