@@ -167,7 +167,7 @@ def test_start_reports_a_closed_endpoint_as_a_retryable_connection_error(seaweed
 
     (port,) = free_ports(1)
     operation = _built(seaweed, "S3PutObjectTagging", "auto", endpoint=f"http://127.0.0.1:{port}")
-    (started,) = started(operation, [entry("b", "k")])
+    (outcome,) = started(operation, [entry("b", "k")])
     ran, _ = RetryPolicy(1).execute(operation, entry("b", "k"))
-    assert started == ran
-    assert (started.http_status, started.error_code, started.retryable) == (0, "EndpointConnectionError", True)
+    assert outcome == ran
+    assert (outcome.http_status, outcome.error_code, outcome.retryable) == (0, "EndpointConnectionError", True)
