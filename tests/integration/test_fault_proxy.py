@@ -51,7 +51,9 @@ def test_an_outage_refuses_connections_then_ends(seaweed, fault_proxy, bucket):
     client.put_object(Bucket=bucket, Key="a", Body=b"x")
     fault_proxy.outage(1.0)
     started = time.monotonic()
-    with pytest.raises(ConnectionClosedError):  # the pooled connection was dropped
+    # The pooled connection was dropped: a reset on reuse, or (when urllib3 sees the close
+    # before reusing it, which depends on timing) a refused new connection.
+    with pytest.raises((ConnectionClosedError, EndpointConnectionError)):
         client.head_object(Bucket=bucket, Key="a")
     with pytest.raises(EndpointConnectionError):  # and a new one is refused
         client.head_object(Bucket=bucket, Key="a")
