@@ -116,7 +116,8 @@ class ManifestStep(WizardStep):
                 with TabPane("Browse S3", id="tab-s3"):
                     yield S3Browser(self.s3, id="manifest-s3")
                 with TabPane("Generator", id="tab-generator"):
-                    yield GeneratorForm(self.state.generator, id="manifest-generator")
+                    if self.state.use_generator:  # else built when its tab is first shown (opening stays quick)
+                        yield GeneratorForm(self.state.generator, id="manifest-generator")
             with VerticalScroll(id="manifest-details", can_focus=False):
                 yield Static("", id="manifest-chosen")
                 yield Static("", id="manifest-format")
@@ -175,10 +176,12 @@ class ManifestStep(WizardStep):
         self._choose(text, manifest_arn(text))
 
     @on(TabbedContent.TabActivated, "#manifest-sources")
-    def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
+    async def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
         browser = self.query_one(S3Browser)
         if event.pane.id == "tab-s3" and not browser.loaded:
             browser.load()
+        if event.pane.id == "tab-generator" and not self.query(GeneratorForm):
+            await event.pane.mount(GeneratorForm(self.state.generator, id="manifest-generator"))
 
     def _choose(self, text: str, arn: str) -> None:
         """Use the manifest at `arn`: inspect it, then validate it, in a worker."""

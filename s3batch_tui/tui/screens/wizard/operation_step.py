@@ -44,10 +44,8 @@ class OperationStep(WizardStep):
                 yield Static("", id="operation-warning")
                 initial = f"form-{self.state.operation}" if self.state.operation else None
                 with ContentSwitcher(initial=initial, id="operation-forms"):
-                    for info in OPERATIONS:
-                        if not info.aws_only:
-                            yield OperationForm(info, self.state.values[info.name], self.state.task_count,
-                                                id=f"form-{info.name}")  # fmt: skip
+                    if self.state.operation:  # only the shown form: every hidden one would be styled too
+                        yield self._new_form(self.state.operation)
 
     def on_mount(self) -> None:
         listing = self.query_one("#operation-list", OptionList)
@@ -69,13 +67,20 @@ class OperationStep(WizardStep):
         """The form of the chosen operation."""
         return self.query_one(f"#form-{self.state.operation}", OperationForm)
 
+    def _new_form(self, name: str) -> OperationForm:
+        return OperationForm(BY_NAME[name], self.state.values[name], self.state.task_count, id=f"form-{name}")
+
     @on(OptionList.OptionHighlighted, "#operation-list")
-    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+    async def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
         name = event.option.id or ""
         if name not in BY_NAME or BY_NAME[name].aws_only or name == self.state.operation:
             return
         self.state.operation = name
-        self.query_one("#operation-forms", ContentSwitcher).current = f"form-{name}"
+        switcher = self.query_one("#operation-forms", ContentSwitcher)
+        if not switcher.query_children(f"#form-{name}"):
+            # a form is built the first time its operation is shown (it reads the kept values then)
+            await switcher.add_content(self._new_form(name))
+        switcher.current = f"form-{name}"
         self._show_operation()
         self.show_problems()
 
