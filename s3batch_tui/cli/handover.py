@@ -17,13 +17,13 @@ def cmd_handover(args: argparse.Namespace) -> int:
     ctx = Context(args)
     job_id = ctx.resolve(args.job_id)
     spec = ctx.store.get(job_id).spec
-    backend = control_backend(args, spec.account_id)
+    backend = control_backend(args, spec.account_id, with_s3=True)
     plan = plan_handover(ctx.store, ctx.settings, job_id, args.manifest_to, args.role_arn, backend.label)
     print("\n".join(plan.lines()), file=sys.stderr)  # stdout carries only the new job's id
     if not args.yes and not confirmed("Hand it over?"):
         raise CliError("nothing stopped, uploaded or submitted; confirm at the prompt or give --yes")
     try:
-        record = hand_over(ctx.store, ctx.settings, ctx.clients.client("s3"), backend, plan,
+        record = hand_over(ctx.store, ctx.settings, backend.s3_client, backend, plan,
                            lambda line: print(line, file=sys.stderr))  # fmt: skip
     except BackendUnreachable as exc:
         raise CliError(f"{exc}\nThe job may have been created there: run the same command again; the kept "

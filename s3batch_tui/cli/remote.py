@@ -215,9 +215,9 @@ def cmd_submit(args: argparse.Namespace) -> int:
     path = Path(args.job_file)
     spec = load_job_spec(path)
     _check_submittable(args, spec)
-    backend = control_backend(args, spec.account_id)
+    backend = control_backend(args, spec.account_id, with_s3=True)
     digest = request_digest(path, args.manifest_to, backend.client.meta.endpoint_url, backend.account_id)
-    spec = upload_manifest(spec, Context(args).clients.client("s3"), args.manifest_to)
+    spec = upload_manifest(spec, backend.s3_client, args.manifest_to)
     token = spec.client_request_token or kept_token(path, digest)  # kept before the request is sent
     try:
         job_id = backend.create(with_token(spec, token))

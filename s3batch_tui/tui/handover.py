@@ -82,7 +82,7 @@ class HandoverMixin:
         app = self.app
         app.notify(f"Handing job {plan.job_id[:8]} over to {backend.label}…")
         try:
-            record = hand_over(app.store, app.settings, app.s3(), backend, plan)
+            record = hand_over(app.store, app.settings, backend.s3_client, backend, plan)
         except BackendUnreachable as exc:
             app.notify(toast_text(f"{exc}. The job may have been created there: hand it over again (the kept "
                                    "ClientRequestToken makes it the same job); it stays paused here until then"),

@@ -118,6 +118,25 @@ def test_submit_uploads_a_local_manifest_runs_it_and_a_repeat_makes_no_second_jo
     assert [j for j in listed(aws).values() if j.get("Description") == job["Description"]] == [listed(aws)[job_id]]
 
 
+def test_submit_rides_out_s3_faults_and_a_short_outage_while_uploading_the_manifest(aws, job_file, seaweed, bucket):
+    """The manifest upload meets a 503 SlowDown and a reset, then (another submit) a 1 s outage: each is retried."""
+    from tests.integration.fault_proxy import FaultProxy
+
+    proxy = FaultProxy(seaweed.endpoint_url, max_lifetime=120)
+    try:
+        proxy.fail_next("slowdown", "reset_before", matching="PUT")
+        path, _, _ = job_file(2)
+        job_id = submit(aws, path, "--manifest-to", f"s3://{bucket}/faulty/", "--endpoint-url", proxy.url)
+        assert proxy.counts["slowdown"] == proxy.counts["reset_before"] == 1
+        assert describe(aws, job_id)["Manifest"]["Location"]["ObjectArn"].startswith(f"arn:aws:s3:::{bucket}/faulty/")
+        path, _, _ = job_file(2)
+        proxy.outage(1.0)
+        assert submit(aws, path, "--manifest-to", f"s3://{bucket}/faulty/", "--endpoint-url", proxy.url)
+        assert proxy.counts["outage"] == 1
+    finally:
+        proxy.stop()
+
+
 def test_submit_with_an_s3_manifest_waits_for_confirm_and_list_show_confirm_work(aws, job_file, s3, bucket):
     path, job, keys = job_file(2, manifest_in_s3=True, ConfirmationRequired=True)
     job_id = submit(aws, path)

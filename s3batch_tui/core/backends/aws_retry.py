@@ -22,6 +22,8 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from s3batch_tui.core.engine.retrying import TransientError
+
 from s3batch_tui.core.backends.submit import CSV_FORMAT, S3Prefix, kept_token
 from s3batch_tui.core.errors import InputError, JobStateError
 from s3batch_tui.core.formatting import plural
@@ -123,7 +125,7 @@ def submit_retry(backend: Any, s3_client: Any, plan: AwsRetryPlan, token_dir: Pa
         body.seek(0)
         try:
             etag = s3_client.put_object(Bucket=bucket, Key=key, Body=body, ContentType="text/csv")["ETag"]
-        except (ClientError, BotoCoreError) as exc:
+        except (ClientError, BotoCoreError, TransientError) as exc:
             raise InputError(f"cannot upload the retry manifest: {exc}", plan.manifest) from None
     token_dir.mkdir(parents=True, exist_ok=True)
     token = kept_token(token_dir / f"retry-{plan.source_job_id}", "\0".join(

@@ -31,7 +31,7 @@ from s3batch_tui.core.backends.base import Backend, Capabilities
 from s3batch_tui.core.backends.mirroring import ControlMirror
 from s3batch_tui.core.backends.view import report_manifest_uri
 from s3batch_tui.core.engine.retry import RetryPolicy
-from s3batch_tui.core.engine.retrying import Retrying, TransientError
+from s3batch_tui.core.engine.retrying import Retrying, RetryingClient, TransientError
 from s3batch_tui.core.errors import BackendThrottled, BackendUnreachable, InputError, JobNotFound, JobStateError
 from s3batch_tui.core.job_tags import check_tags
 from s3batch_tui.core.spec import JobSpec, local_extensions
@@ -64,6 +64,17 @@ def control_attempts(profile: str | None = None) -> int:
 def control_retry_policy(attempts: int = CONTROL_ATTEMPTS) -> RetryPolicy:
     """The engine's policy, with waits short enough for a person waiting on a command (at most 2 s each)."""
     return RetryPolicy(max_attempts=attempts, base_delay=0.25, max_delay=2.0)
+
+
+def control_s3(client: Any) -> Any:
+    """The S3 client of an S3 Control backend (reports, manifest uploads), retried as S3 Control requests are.
+
+    botocore's own retries are off in our clients (the engine retries tasks), so these
+    requests go through the same `Retrying` with the S3 Control policy.
+    """
+    if client is None or isinstance(client, RetryingClient):
+        return client
+    return Retrying(control_retry_policy()).client(client)
 THROTTLING_ERRORS = {"TooManyRequestsException", "ThrottlingException", "Throttling", "SlowDown", "RequestLimitExceeded"}
 
 
@@ -134,7 +145,7 @@ class S3ControlBackend(Backend):
         """`s3_client` reads reports and uploads manifests; `token_dir` keeps ClientRequestTokens (retry-failed)."""
         self.client = client
         self.account_id = account_id
-        self.s3_client = s3_client
+        self.s3_client = control_s3(s3_client)
         self.token_dir = token_dir
 
     @cached_property

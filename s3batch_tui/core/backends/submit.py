@@ -18,6 +18,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from s3batch_tui.core.engine.retrying import TransientError
 from s3batch_tui.core.errors import InputError
 from s3batch_tui.core.spec import S3_ARN_PREFIX, JobSpec, local_path
 from s3batch_tui.core.spec.base import is_local_uri
@@ -66,7 +67,7 @@ def upload_manifest(spec: JobSpec, s3_client: Any, manifest_to: str | None) -> J
     key = target.key(f"{hashlib.sha256(body).hexdigest()[:16]}/{path.name}")
     try:
         etag = s3_client.put_object(Bucket=target.bucket, Key=key, Body=body)["ETag"]
-    except (ClientError, BotoCoreError) as exc:
+    except (ClientError, BotoCoreError, TransientError) as exc:
         raise InputError(f"cannot upload the manifest to s3://{target.bucket}/{key}: {exc}", "--manifest-to") from None
     data = spec.to_json_dict()
     data["Manifest"]["Location"] = {"ObjectArn": f"{S3_ARN_PREFIX}{target.bucket}/{key}", "ETag": etag.strip('"')}

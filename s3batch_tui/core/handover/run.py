@@ -30,9 +30,10 @@ from typing import Any
 from boto3.exceptions import Boto3Error
 from botocore.exceptions import BotoCoreError, ClientError
 
-from s3batch_tui.core.backends.s3control import S3ControlBackend
+from s3batch_tui.core.backends.s3control import S3ControlBackend, control_s3
 from s3batch_tui.core.backends.submit import CSV_FORMAT
 from s3batch_tui.core.engine.control import RELEASE, request_control
+from s3batch_tui.core.engine.retrying import TransientError
 from s3batch_tui.core.errors import InputError, JobStateError
 from s3batch_tui.core.handover.plan import HandoverPlan
 from s3batch_tui.core.handover.record import (
@@ -63,6 +64,7 @@ def hand_over(store: Store, settings: Settings, s3_client: Any, backend: S3Contr
         BackendUnreachable: CreateJob got no answer; the AWS job may exist: run it again.
         JobStateError, InputError: refused, with what and where; the job stays Paused here.
     """
+    s3_client = control_s3(s3_client)  # its manifest re-read, upload and report ride out transient faults
     job_dir = settings.job_dir(plan.job_id)
     record = load_record(job_dir)
     if record is None or record.phase == PREPARING:
@@ -85,7 +87,7 @@ def _check_destination(s3_client: Any, bucket: str) -> None:
     """The remainder's bucket answers (exists, and these credentials reach it)."""
     try:
         s3_client.head_bucket(Bucket=bucket)
-    except (ClientError, BotoCoreError) as exc:
+    except (ClientError, BotoCoreError, TransientError) as exc:
         raise InputError(f"cannot use bucket {bucket!r} for the remainder: {exc}", "--manifest-to") from None
 
 
@@ -141,7 +143,7 @@ def _submit_rest(store: Store, settings: Settings, s3_client: Any, backend: S3Co
     try:  # in parts when big (a remainder can outgrow one PUT); a repeat sends the same parts, same ETag
         s3_client.upload_file(str(remainder.path), plan.target.bucket, key, ExtraArgs={"ContentType": "text/csv"})
         etag = s3_client.head_object(Bucket=plan.target.bucket, Key=key)["ETag"]
-    except (ClientError, BotoCoreError, Boto3Error) as exc:
+    except (ClientError, BotoCoreError, Boto3Error, TransientError) as exc:
         raise InputError(f"cannot upload the remainder: {exc}", f"s3://{plan.target.bucket}/{key}") from None
     manifest = {"Spec": {"Format": CSV_FORMAT, "Fields": list(remainder.fields)},
                 "Location": {"ObjectArn": f"{S3_ARN_PREFIX}{plan.target.bucket}/{key}", "ETag": etag.strip('"')}}

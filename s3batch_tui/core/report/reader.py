@@ -281,6 +281,8 @@ def _open_binary(location: str, s3_client: Any, offset: int = 0) -> IO[bytes]:
         return handle
     from botocore.exceptions import BotoCoreError, ClientError
 
+    from s3batch_tui.core.engine.retrying import TransientError
+
     bucket, _, key = location[len(S3_URI_PREFIX):].partition("/")
     ranged = {"Range": f"bytes={offset}-"} if offset else {}
     try:
@@ -288,7 +290,7 @@ def _open_binary(location: str, s3_client: Any, offset: int = 0) -> IO[bytes]:
     except ClientError as exc:
         error = exc.response.get("Error", {})
         raise InputError(f"cannot read: {error.get('Code')} {error.get('Message', '')}".rstrip(), location) from None
-    except BotoCoreError as exc:
+    except (BotoCoreError, TransientError) as exc:
         raise InputError(f"cannot read: {exc}", location) from None
 
 

@@ -254,7 +254,7 @@ class ReviewStep(WizardStep):
         try:
             if role_arn:
                 spec = JobSpec.model_validate(spec.to_json_dict() | {"RoleArn": role_arn})
-            spec = upload_manifest(spec, self.app.s3(), manifest_to)
+            spec = upload_manifest(spec, self.app.actions.s3_client, manifest_to)
             token = self._tokens.setdefault(hashlib.sha256(spec.to_json().encode()).hexdigest(), str(uuid.uuid4()))
             job_id = self.app.actions.create(with_token(spec, token))
         except Exception as exc:  # noqa: BLE001 - the user must see why, the wizard stays open
