@@ -174,3 +174,26 @@ def test_shutdown_while_preparing_pauses_and_a_resume_prepares_again(server_env,
     finally:
         again.shutdown()
     assert final.total_tasks == 1 and final.status == JobStatus.COMPLETE
+
+
+def test_a_cancel_that_arrives_as_preparing_ends_is_not_lost(server_env, tmp_path, s3, bucket):
+    """The race CI once hit: the request lands after the last poll, before Suspended is set."""
+    keys = ["c/0"]
+    seed_objects(s3, bucket, keys)
+    engine = make_engine(tmp_path)
+    try:
+        record = engine.create(JobSpec.model_validate(
+            job_document(write_manifest(tmp_path / "m.csv", bucket, keys), None, ConfirmationRequired=True)))
+        save_prepared = engine.store.save_prepared
+
+        def cancel_then_save(job_id, *args):  # the user's cancel lands between validation and the status
+            request_control(engine.store, job_id, "cancel")
+            save_prepared(job_id, *args)
+
+        engine.store.save_prepared = cancel_then_save
+        engine.start(record.id)
+        final = engine.wait(record.id, 30)
+    finally:
+        engine.shutdown()
+    assert final.status == JobStatus.CANCELLED
+    assert final.status_reason == "cancelled before it was confirmed"

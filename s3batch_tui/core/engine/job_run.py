@@ -143,8 +143,11 @@ class JobRun:
         old = self.store.get(self.job_id).status
         if old == status and reason is None:
             return
+        # A request is cleared as the runner reads it (`_take_request`); one that arrived since
+        # (a cancel while Preparing ends) must survive this change and be acted on next.
         record = self.engine.recorder.call(
-            lambda: self.store.set_status(self.job_id, status, reason, failure_reasons, clear_request=True)
+            lambda: self.store.set_status(self.job_id, status, reason, failure_reasons,
+                                          clear_request=status.is_terminal)
         ).result()
         self.engine.status_changed(self.job_id, old, record.status, reason)
 
