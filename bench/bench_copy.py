@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from s3batch_tui.servers import start_seaweedfs  # noqa: E402
-from side_by_side import bench_args, child_env, print_cpu, print_ratio, run_rounds, timed  # noqa: E402
+from side_by_side import bench_args, child_env, watch_server, print_cpu, print_ratio, run_rounds, timed  # noqa: E402
 
 from bench_tagging import BUCKET, job_file, seed  # noqa: E402
 
@@ -69,6 +69,7 @@ def main() -> None:
     args, workdir = bench_args(__doc__.splitlines()[0], "s3batch-copy-", more)
     s5_workers = args.s5cmd_workers
     with start_seaweedfs(workdir / "weed") as server:
+        watch_server(server.process.pid)
         manifest = seed(server.client(), args.objects, workdir, separator="-")
         env = child_env(server.env() | {"S3BATCH_TUI_HOME": str(workdir / "home")})
         ours = [sys.executable, "-m", "s3batch_tui", "run", "--workers", str(args.workers)]

@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from s3batch_tui.servers import start_seaweedfs  # noqa: E402
-from side_by_side import bench_args, child_env, compare, print_cpu, timed  # noqa: E402
+from side_by_side import bench_args, child_env, watch_server, compare, print_cpu, timed  # noqa: E402
 
 BUCKET = "bench"
 
@@ -74,6 +74,7 @@ def job_file(manifest: Path, workdir: Path, round_no: int, operation: dict | Non
 def main() -> None:
     args, workdir = bench_args(__doc__.splitlines()[0], "s3batch-bench-")
     with start_seaweedfs(workdir / "weed") as server:
+        watch_server(server.process.pid)
         manifest = seed(server.client(), args.objects, workdir)
         env = child_env(server.env() | {"S3BATCH_TUI_HOME": str(workdir / "home")})
         our_command = [sys.executable, "-m", "s3batch_tui", "run", "--workers", str(args.workers)]

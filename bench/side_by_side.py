@@ -43,6 +43,29 @@ def child_env(extra: dict[str, str]) -> dict[str, str]:
 CPU: dict[str, list[float]] = {}
 """Client CPU seconds (user + system) of each peer's processes, per round, by label."""
 
+SERVER_CPU: dict[str, list[float]] = {}
+"""The S3 server's CPU seconds while each peer ran, per round, by label (see `watch_server`)."""
+
+_server_pid: int | None = None
+
+
+def watch_server(pid: int) -> None:
+    """Also measure this server process's CPU during each peer's run.
+
+    Client and server share the machine's cores, so a peer's rate is bounded by the sum of
+    both CPU figures per request: the server's share says how much a faster client can gain.
+    """
+    global _server_pid
+    _server_pid = pid
+
+
+def _process_cpu(pid: int | None) -> float:
+    """User + system CPU seconds of a live process (0.0 when none is watched)."""
+    if pid is None:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
 
 def _children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -51,11 +74,13 @@ def _children_cpu() -> float:
 
 def timed(command: list[str], env: dict[str, str], label: str) -> float:
     """Run `command` to its end; its wall seconds (its CPU goes to `CPU[label]`). Exits on failure."""
-    cpu = _children_cpu()
+    cpu, server_cpu = _children_cpu(), _process_cpu(_server_pid)
     start = time.perf_counter()
     result = subprocess.run(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     elapsed = time.perf_counter() - start
     CPU.setdefault(label, []).append(_children_cpu() - cpu)
+    if _server_pid is not None:
+        SERVER_CPU.setdefault(label, []).append(_process_cpu(_server_pid) - server_cpu)
     if result.returncode != 0:
         sys.exit(f"{command[:4]} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
     return elapsed
@@ -66,6 +91,9 @@ def print_cpu(tasks: int) -> None:
     for label, seconds in CPU.items():
         per_request = statistics.median(seconds) / tasks * 1000
         print(f"  client CPU per request, {label}: {per_request:.3f} ms (median; includes start-up)")
+    for label, seconds in SERVER_CPU.items():
+        per_request = statistics.median(seconds) / tasks * 1000
+        print(f"  server CPU per request, {label}: {per_request:.3f} ms (median; the S3 server while it ran)")
 
 
 def run_rounds(peers: list[Peer], rounds: int, tasks: int, how: str) -> dict[str, float]:
