@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable
 
 from s3batch_tui import __version__
+from s3batch_tui.cli import lifetime
 from s3batch_tui.cli import serve as serve_commands
 from s3batch_tui.core.clip import clip_repr
 
@@ -212,7 +213,15 @@ def open_tui(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line; returns the exit code."""
+    """Run the command line (this process's own when `argv` is None); returns the exit code."""
+    lifetime.own(argv)
+    try:
+        return _main(argv)
+    finally:
+        lifetime.end()
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     # Imported after parsing, so that `--version` and `--help` stay quick.

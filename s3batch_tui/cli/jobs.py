@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from s3batch_tui.cli import lifetime
 from s3batch_tui.cli.context import (
     EXIT_BAD_INPUT,
     EXIT_INTERRUPTED,
@@ -107,6 +108,7 @@ def run_to_end(ctx: Context, job_id: str, confirm: bool) -> int:
     if confirm and ctx.store.get(job_id).status == JobStatus.SUSPENDED:
         ctx.store.set_request(job_id, "confirm")
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    lifetime.settle()
     try:
         engine.start(job_id)
         record = engine.wait(job_id)

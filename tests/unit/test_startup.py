@@ -33,3 +33,19 @@ def test_job_list_needs_neither_boto3_nor_the_engine_nor_textual(tmp_path):
 
 def test_commands_that_run_jobs_never_import_textual():
     assert "textual" not in modules_after("import s3batch_tui.cli.jobs, s3batch_tui.cli.looks")
+
+
+def test_only_the_process_own_command_line_freezes_its_objects_for_a_quick_exit(tmp_path, capsys):
+    import gc
+
+    from s3batch_tui.cli import main
+
+    before = gc.get_freeze_count()
+    assert main(["--data-dir", str(tmp_path), "job", "list"]) == 0  # a caller's list: this process goes on
+    assert gc.get_freeze_count() == before
+    code = ("import gc, sys\nsys.argv = ['s3batch-tui', 'job', 'list']\nfrom s3batch_tui.cli import main\n"
+            "main()\nprint(gc.get_freeze_count())")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                            env={"S3BATCH_TUI_HOME": str(tmp_path), "PATH": ""})
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout.splitlines()[-1]) > 0
