@@ -37,7 +37,8 @@ def _client(server, secret=None, endpoint=None, token=None) -> tuple[Any, Any]:
     """
     endpoint = endpoint or server.endpoint_url
     secret = secret or server.secret_key
-    key = (endpoint, server.access_key, secret, token, os.environ.get("AWS_REQUEST_CHECKSUM_CALCULATION"))
+    key = (endpoint, server.access_key, secret, token, os.environ.get("AWS_REQUEST_CHECKSUM_CALCULATION"),
+           os.environ.get("AWS_CONFIG_FILE"))
     if key not in _CLIENTS:
         with pytest.MonkeyPatch.context() as mp:
             mp.setenv("AWS_ACCESS_KEY_ID", server.access_key)

@@ -1,12 +1,14 @@
 """Every lean member's request against boto3's, byte for byte, as a loopback server receives them.
 
 Method, path and query (awkward key, version id), body, every header but the ones that
-differ per call (date, signature, User-Agent's feature flags, boto3's invocation id and
-attempt count), and the signed header list; with and without a session token, and with
+differ per call (date, signature, User-Agent's feature flags, boto3's invocation id:
+a new UUID each call), and the signed header list; with and without a session token, and with
 `request_checksum_calculation` when_required (RestoreObject then sends no checksum).
 """
 
 from __future__ import annotations
+
+import uuid
 
 import pytest
 
@@ -38,8 +40,8 @@ OPERATIONS = {
     "restore": {"S3InitiateRestoreObject": {"ExpirationInDays": 3, "GlacierJobTier": "STANDARD"}},
     "restore-no-days": {"S3InitiateRestoreObject": {}},
 }  # fmt: skip
-PER_CALL = {"authorization", "x-amz-date", "user-agent", "amz-sdk-invocation-id", "amz-sdk-request"}
-"""Headers that differ per call; boto3's `amz-sdk-*` bookkeeping the lean path does not send."""
+PER_CALL = {"authorization", "x-amz-date", "user-agent", "amz-sdk-invocation-id"}
+"""Headers that differ per call (boto3's invocation id is a new UUID each call: compared by form)."""
 
 KEY, VERSION = "a b/+%/é//x~", "v1+/="
 
@@ -74,11 +76,16 @@ def test_every_member_of_the_lean_operations_module_is_compared():
     ("name", "setting"),
     [*((name, "default") for name in OPERATIONS), ("put-tagging", "session-token"), ("acl-canned", "session-token"),
      *((name, "checksum-when-required") for name in ("put-tagging", "acl-grants", "legal-hold", "retention",
-                                                     "restore", "restore-no-days"))],
+                                                     "restore", "restore-no-days")),
+     ("put-tagging", "payload-signing-off"), ("delete-tagging", "payload-signing-off")],
 )  # fmt: skip
-def test_request_bytes_equal_boto3s(seaweed, monkeypatch, name, setting):
+def test_request_bytes_equal_boto3s(seaweed, monkeypatch, tmp_path, name, setting):
     if setting == "checksum-when-required":
         monkeypatch.setenv("AWS_REQUEST_CHECKSUM_CALCULATION", "when_required")
+    if setting == "payload-signing-off":  # the profile's s3 section, as a user would write it
+        config = tmp_path / "config"
+        config.write_text("[default]\ns3 =\n    payload_signing_enabled = false\n", encoding="utf-8")
+        monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
     token = "session/token+=" if setting == "session-token" else None
     with serve(_Capture, seen=[]) as (url, handler):
         runnables = built_both(seaweed, OPERATIONS[name], endpoint=url, token=token)
@@ -90,9 +97,12 @@ def test_request_bytes_equal_boto3s(seaweed, monkeypatch, name, setting):
         lean, boto = [request for request in handler.seen if request[0] not in ("GET", "HEAD")]
     assert lean[:2] == boto[:2]  # method, path and query
     assert lean[3] == boto[3]  # body, byte for byte
-    assert _compared(lean[2]) == _compared(boto[2])
+    assert _compared(lean[2]) == _compared(boto[2])  # amz-sdk-request ("attempt=1; max=1") included
+    assert uuid.UUID(lean[2]["amz-sdk-invocation-id"]).version == uuid.UUID(boto[2]["amz-sdk-invocation-id"]).version
     assert signed_headers(lean[2]) == signed_headers(boto[2])
     assert lean[2].get("x-amz-security-token") == token
+    unsigned = setting == "payload-signing-off"
+    assert (lean[2]["x-amz-content-sha256"] == "UNSIGNED-PAYLOAD") == unsigned
     when_required = setting == "checksum-when-required"
     checksummed = name != "delete-tagging" and not (name.startswith("restore") and when_required)
     assert ("x-amz-checksum-crc32" in lean[2]) == checksummed

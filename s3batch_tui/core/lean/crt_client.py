@@ -15,6 +15,7 @@ from __future__ import annotations
 import ctypes
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -29,6 +30,7 @@ from s3batch_tui.core.lean.addressing import BucketTarget
 CONNECT_TIMEOUT_MS = 10_000
 RESPONSE_TIMEOUT_S = 60.0
 WATCH_EVERY_S = 1.0
+UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 
 _kept_thread_states: set[int] = set()
 
@@ -63,10 +65,14 @@ Done = Callable[[Answer | None, BaseException | None], None]
 class CrtSender:
     """Signs with SigV4 (awscrt) and sends on a pool of keep-alive connections per host."""
 
-    def __init__(self, credentials: Any, region: str, user_agent: str, ca_bundle: str | None = None) -> None:
+    def __init__(self, credentials: Any, region: str, user_agent: str, ca_bundle: str | None = None,
+                 sdk_request: str | None = None, unsigned_payload: bool = False) -> None:  # fmt: skip
         self._credentials = credentials  # botocore Credentials (refreshable or not)
         self._region = region
         self._user_agent = user_agent
+        self._sdk_request = sdk_request
+        # botocore's rule: an explicit `payload_signing_enabled` wins; else these small bodies are signed.
+        self._unsigned_payload = unsigned_payload
         self._ca_bundle = ca_bundle
         self._tls: io.ClientTlsContext | None = None  # made at the first https connection (reads the CA store)
         self._socket = io.SocketOptions()
@@ -125,10 +131,14 @@ class CrtSender:
         """
         url = f"{target.scheme}://{target.host_header}{path}"
         request = http.HttpRequest(method, path, http.HttpHeaders([("host", target.host_header), *headers]))
-        auth.aws_sign_request(request, self._config(body_sha256)).result()
+        auth.aws_sign_request(request, self._config(UNSIGNED_PAYLOAD if self._unsigned_payload else body_sha256)
+                              ).result()  # fmt: skip
         # botocore signs before these exist (user-agent is on its unsigned list): add them after.
         request.headers.add("user-agent", self._user_agent)
         request.headers.add("accept-encoding", "identity")
+        if self._sdk_request is not None:  # boto3's per-call bookkeeping, unsigned as botocore adds it
+            request.headers.add("amz-sdk-invocation-id", str(uuid.uuid4()))
+            request.headers.add("amz-sdk-request", self._sdk_request)
         request.headers.add("content-length", str(len(body)))
         connection = self._take_idle(target)
         if connection is not None:

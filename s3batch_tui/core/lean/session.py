@@ -6,6 +6,9 @@ from typing import Any
 
 from s3batch_tui.core.lean.addressing import Addressing
 from s3batch_tui.core.lean.crt_client import CrtSender
+from s3batch_tui.core.lean.template import capture
+
+_PLACEHOLDER_BUCKET = "s3batch-lean-template"
 
 
 class LeanS3:
@@ -21,6 +24,9 @@ class LeanS3:
         verify = client._endpoint.http_session._verify  # True, False or boto3's CA bundle path
         if verify is False:
             raise ValueError("TLS verification is off for boto3; the lean path always verifies")
+        # The attempt header boto3 adds after signing, as this client's retry settings make it.
+        sdk_request = capture(client, "head_object", {"Bucket": _PLACEHOLDER_BUCKET}).sdk_request
         self.sender = CrtSender(credentials, client.meta.region_name, config.user_agent or "",
-                                verify if isinstance(verify, str) else None)  # fmt: skip
+                                verify if isinstance(verify, str) else None, sdk_request,
+                                unsigned_payload=(config.s3 or {}).get("payload_signing_enabled") is False)  # fmt: skip
         self.addressing = Addressing(client)

@@ -31,6 +31,7 @@ class Template:
     method: str
     query: str
     headers: tuple[tuple[str, str], ...]
+    sdk_request: str | None = None  # boto3's `amz-sdk-request` ("attempt=1; max=1": botocore never retries)
 
 
 class _NoBody:
@@ -73,4 +74,7 @@ def capture(client: Any, method_name: str, params: dict[str, Any], drop: frozens
         for name, value in request.headers.items()
         if name.lower() not in skip
     )
-    return Template(request.method, urlsplit(request.url).query, headers)
+    sdk_request = request.headers.get("amz-sdk-request")
+    if isinstance(sdk_request, bytes):
+        sdk_request = sdk_request.decode()
+    return Template(request.method, urlsplit(request.url).query, headers, sdk_request)
