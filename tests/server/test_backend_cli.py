@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -116,6 +117,21 @@ def test_submit_uploads_a_local_manifest_runs_it_and_a_repeat_makes_no_second_jo
     assert submit(aws, path, "--manifest-to", f"s3://{bucket}/manifests/") == job_id  # same token: same job
     assert json.loads(path.with_name(path.name + ".token").read_text())["ClientRequestToken"] == token
     assert [j for j in listed(aws).values() if j.get("Description") == job["Description"]] == [listed(aws)[job_id]]
+
+
+def test_submit_uploads_a_big_manifest_in_parts_and_references_its_multipart_etag(aws, job_file, s3, bucket):
+    """A manifest over boto3's multipart threshold (8 MiB) is streamed from disk in parts, not read whole."""
+    path, job, _ = job_file(1, ConfirmationRequired=True)
+    manifest = Path(job["Manifest"]["Location"]["ObjectArn"].removeprefix("file://"))
+    padding = "".join(f"{bucket},never-made/{'x' * 200}-{i:06d}\n" for i in range(45_000))  # ~9.5 MB
+    manifest.write_text(manifest.read_text() + padding, encoding="utf-8")
+    job_id = submit(aws, path, "--manifest-to", f"s3://{bucket}/big/")
+    location = describe(aws, job_id)["Manifest"]["Location"]
+    key = location["ObjectArn"].removeprefix(f"arn:aws:s3:::{bucket}/")
+    head = s3.head_object(Bucket=bucket, Key=key)
+    assert head["ContentLength"] == manifest.stat().st_size and head["ContentType"] == "text/csv"
+    assert location["ETag"] == head["ETag"].strip('"') and location["ETag"].endswith("-2")  # two 8 MiB parts
+    assert aws("job", "cancel", job_id)[0] == 0
 
 
 def test_submit_rides_out_s3_faults_and_a_short_outage_while_uploading_the_manifest(aws, job_file, seaweed, bucket):

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from boto3.exceptions import Boto3Error
 from botocore.exceptions import BotoCoreError, ClientError
 
 from s3batch_tui.core.engine.retrying import TransientError
@@ -60,18 +61,36 @@ def upload_manifest(spec: JobSpec, s3_client: Any, manifest_to: str | None) -> J
                          "yourself and give its s3 ARN", "Manifest.Spec.Format")  # fmt: skip
     target = S3Prefix.parse(manifest_to)
     path = local_path(location)
+    key = target.key(f"{_file_sha256(path)[:16]}/{path.name}")
     try:
-        body = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read the manifest: {exc.strerror}", str(path)) from None
-    key = target.key(f"{hashlib.sha256(body).hexdigest()[:16]}/{path.name}")
-    try:
-        etag = s3_client.put_object(Bucket=target.bucket, Key=key, Body=body)["ETag"]
-    except (ClientError, BotoCoreError, TransientError) as exc:
+        etag = upload_csv(s3_client, path, target.bucket, key)
+    except (ClientError, BotoCoreError, Boto3Error, TransientError) as exc:
         raise InputError(f"cannot upload the manifest to s3://{target.bucket}/{key}: {exc}", "--manifest-to") from None
     data = spec.to_json_dict()
-    data["Manifest"]["Location"] = {"ObjectArn": f"{S3_ARN_PREFIX}{target.bucket}/{key}", "ETag": etag.strip('"')}
+    data["Manifest"]["Location"] = {"ObjectArn": f"{S3_ARN_PREFIX}{target.bucket}/{key}", "ETag": etag}
     return JobSpec.model_validate(data)
+
+
+def upload_csv(s3_client: Any, path: Path, bucket: str, key: str) -> str:
+    """Upload a CSV file and return its object's ETag (unquoted).
+
+    In parts when big (a manifest can be gigabytes; memory stays flat); a repeat sends
+    the same parts and so gets the same ETag.
+    """
+    s3_client.upload_file(str(path), bucket, key, ExtraArgs={"ContentType": "text/csv"})
+    return s3_client.head_object(Bucket=bucket, Key=key)["ETag"].strip('"')
+
+
+def _file_sha256(path: Path) -> str:
+    """The file's SHA-256, read in blocks (memory stays flat for any size)."""
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as file:
+            while block := file.read(1 << 20):
+                digest.update(block)
+    except OSError as exc:
+        raise InputError(f"cannot read the manifest: {exc.strerror}", str(path)) from None
+    return digest.hexdigest()
 
 
 def kept_token(job_file: Path, request_digest: str) -> str:

@@ -31,7 +31,7 @@ from boto3.exceptions import Boto3Error
 from botocore.exceptions import BotoCoreError, ClientError
 
 from s3batch_tui.core.backends.s3control import S3ControlBackend, control_s3
-from s3batch_tui.core.backends.submit import CSV_FORMAT
+from s3batch_tui.core.backends.submit import CSV_FORMAT, upload_csv
 from s3batch_tui.core.engine.control import RELEASE, request_control
 from s3batch_tui.core.engine.retrying import TransientError
 from s3batch_tui.core.errors import InputError, JobStateError
@@ -140,13 +140,12 @@ def _submit_rest(store: Store, settings: Settings, s3_client: Any, backend: S3Co
                             "(`job run`) to write its report")  # fmt: skip
     key = plan.target.key(f"handover-{plan.job_id}-{remainder.digest[:16]}.csv")
     progress(f"Uploading {remainder.count:,} entries to s3://{plan.target.bucket}/{key}...")
-    try:  # in parts when big (a remainder can outgrow one PUT); a repeat sends the same parts, same ETag
-        s3_client.upload_file(str(remainder.path), plan.target.bucket, key, ExtraArgs={"ContentType": "text/csv"})
-        etag = s3_client.head_object(Bucket=plan.target.bucket, Key=key)["ETag"]
+    try:
+        etag = upload_csv(s3_client, remainder.path, plan.target.bucket, key)
     except (ClientError, BotoCoreError, Boto3Error, TransientError) as exc:
         raise InputError(f"cannot upload the remainder: {exc}", f"s3://{plan.target.bucket}/{key}") from None
     manifest = {"Spec": {"Format": CSV_FORMAT, "Fields": list(remainder.fields)},
-                "Location": {"ObjectArn": f"{S3_ARN_PREFIX}{plan.target.bucket}/{key}", "ETag": etag.strip('"')}}
+                "Location": {"ObjectArn": f"{S3_ARN_PREFIX}{plan.target.bucket}/{key}", "ETag": etag}}
     spec = _aws_spec(job.spec, manifest, plan, record.token, job.priority, remainder.count)
     record = save_record(settings.job_dir(plan.job_id), record.advanced(
         SENDING, manifest=f"s3://{plan.target.bucket}/{key}", remaining=remainder.count,
