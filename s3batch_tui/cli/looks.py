@@ -188,15 +188,19 @@ def cmd_report_show(args: argparse.Namespace) -> int:
         if not record.report_location and parts is None:
             raise CliError(f"job {record.id} has no report (status {record.status})")
         location = record.report_location
+    from s3batch_tui.core.engine.retrying import Retrying  # boto3: only for this command
+
+    # Retried as the engine's own reads are: our clients have botocore's retries off.
+    s3 = Retrying().client(ctx.clients.client("s3"))
     if parts is None:
-        return _show_report(open_report(location, ctx.clients.client("s3")), args)[1]
+        return _show_report(open_report(location, s3), args)[1]
     code, total = EXIT_OK, Counter()
     for number, part in enumerate(parts, start=1):
         print(f"Part {number}: {part.label}")
         if part.location is None:
             print(f"  Nothing to read yet: {part.note}")
             continue
-        summary, part_code = _show_report(open_report(part.location, ctx.clients.client("s3")), args)
+        summary, part_code = _show_report(open_report(part.location, s3), args)
         total.update(total=summary.total, succeeded=summary.succeeded, failed=summary.failed)
         code = max(code, part_code)
     print(f"Together: {total['total']} tasks ({total['succeeded']} succeeded, {total['failed']} failed) "

@@ -83,7 +83,7 @@ def test_transient_faults_on_manifest_reads_and_report_writes_are_retried(
     assert_all_tagged(s3, bucket, keys)
 
 
-def test_report_puts_meeting_faults_are_retried(proxy_env, s3, bucket, tmp_path):
+def test_report_puts_and_report_show_meeting_faults_are_retried(proxy_env, s3, bucket, tmp_path, capsys):
     spec, keys = s3_manifest_job(s3, bucket, tmp_path, 50, report_to_s3=True)
     proxy_env.fail_next("slowdown", "reset_before", "reset_after", matching=f"PUT /{bucket}/reports/")
     engine = make_engine(tmp_path)
@@ -96,6 +96,14 @@ def test_report_puts_meeting_faults_are_retried(proxy_env, s3, bucket, tmp_path)
     assert record.status == JobStatus.COMPLETE, record.status_reason
     assert proxy_env.counts["reset_after"] == 1
     assert sorted(report_keys(record, s3)) == sorted(keys)
+
+    from s3batch_tui.cli import main
+
+    proxy_env.fail_next("slowdown", "reset_before", "internal", matching=f"GET /{bucket}/reports/")
+    code = main(["--data-dir", str(tmp_path / "cli"), "report", "show", record.report_location])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "Tasks: 50 (50 succeeded, 0 failed)" in out and proxy_env.counts["internal"] == 1
 
 
 @pytest.mark.parametrize("resumed_first", [False, True], ids=["job-run", "resume-then-job-run"])
