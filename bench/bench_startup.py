@@ -11,13 +11,16 @@ the process's own CPU time, which a loaded machine disturbs less):
   just before the process is started. For `run`, the job's status history in the store
   also shows where that time goes (job stored, Preparing, Active).
 
-    python bench/bench_startup.py [--rounds 7] [--objects 10]
+`--other-tree DIR` also runs `run` with the code of another checkout (a git worktree of
+the commit to compare with) in every round, interleaved, so a change is measured
+against its base under the same load.
+
+    python bench/bench_startup.py [--rounds 7] [--objects 10] [--other-tree DIR]
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import socket
 import statistics
@@ -32,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_tagging import job_file, seed  # noqa: E402
+from side_by_side import child_env  # noqa: E402
 
 from s3batch_tui.core.status import JobStatus  # noqa: E402
 from s3batch_tui.core.store import Store  # noqa: E402
@@ -138,9 +142,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--objects", type=int, default=10)
+    parser.add_argument("--other-tree", help="a checkout whose `run` is measured too (its code on PYTHONPATH)")
     args = parser.parse_args()
     ours = installed_command()
-    env = dict(os.environ)
+    env = child_env({})
+    for command in ([*ours, "--version"], [sys.executable, "-c", "pass"]):
+        seconds_to_exit(command, env)  # untimed: compiles any bytecode not yet cached
     version: dict[str, list[tuple[float, float]]] = {"s3batch-tui --version": [], "python -c pass": []}
     for round_no in range(args.rounds):
         peers = [("s3batch-tui --version", [*ours, "--version"]), ("python -c pass", [sys.executable, "-c", "pass"])]
@@ -149,21 +156,33 @@ def main() -> None:
 
     workdir = Path(tempfile.mkdtemp(prefix="s3batch-bench-startup-"))
     runs: dict[str, list[tuple[float, ...]]] = {"s3batch-tui run": [], "bare boto3 script": []}
-    phases: list[tuple[float, float, float]] = []
+    other = "run, other tree"
+    if args.other_tree:
+        runs[other] = []
+    phases: dict[str, list[tuple[float, float, float]]] = {label: [] for label in runs if label != "bare boto3 script"}
     with start_seaweedfs(workdir / "weed") as server:
         manifest = seed(server.client(), args.objects, workdir)
         proxy = FirstRequestProxy(int(server.endpoint_url.rsplit(":", 1)[1]))
-        env = env | server.env() | {"AWS_ENDPOINT_URL": f"http://127.0.0.1:{proxy.port}",
-                                    "S3BATCH_TUI_HOME": str(workdir / "home")}  # fmt: skip
-        for round_no in range(args.rounds):
+        env = child_env(server.env() | {"AWS_ENDPOINT_URL": f"http://127.0.0.1:{proxy.port}",
+                                    "S3BATCH_TUI_HOME": str(workdir / "home")})  # fmt: skip
+        other_env = env | {"PYTHONPATH": str(Path(args.other_tree).resolve())} if args.other_tree else env
+        envs = {"s3batch-tui run": env, "bare boto3 script": env, other: other_env}
+        for round_no in range(-1, args.rounds):  # round -1 is untimed: it compiles what is not cached yet
             peers = [
                 ("s3batch-tui run", [*ours, "run", str(job_file(manifest, workdir, round_no))]),
                 ("bare boto3 script", [sys.executable, "-c", BARE_TAGGING, str(manifest)]),
-            ]
-            for label, command in peers if round_no % 2 == 0 else peers[::-1]:
-                runs[label].append(first_request(command, env, proxy))
-            *_, start, stdout = runs["s3batch-tui run"][-1]
-            phases.append(run_phases(Store(workdir / "home" / "jobs.sqlite3"), start, stdout))
+                (other, [*ours, "run", str(job_file(manifest, workdir, round_no))]),
+            ][: len(runs)]  # fmt: skip
+            shift = round_no % len(peers)
+            for label, command in peers[shift:] + peers[:shift]:
+                measured = first_request(command, envs[label], proxy)
+                if round_no < 0:
+                    continue
+                runs[label].append(measured)
+                if label in phases:
+                    phases[label].append(run_phases(Store(workdir / "home" / "jobs.sqlite3"), *measured[3:]))
+            if round_no < 0:
+                continue
             print(f"round {round_no + 1}: " + ", ".join(f"{k} first task {v[-1][0] * 1000:.0f} ms" for k, v in runs.items()),
                   flush=True)  # fmt: skip
 
@@ -174,8 +193,12 @@ def main() -> None:
     for label, values in runs.items():
         firsts, walls, cpus, *_ = zip(*values, strict=True)
         print(f"  {label.ljust(22)} first task {median_ms(firsts)}; exit after {median_ms(walls)}; CPU {median_ms(cpus)}")
-    stored, preparing, active = (statistics.median(p) * 1000 for p in zip(*phases, strict=True))
-    print(f"  s3batch-tui run phases: job stored {stored:.0f} ms, Preparing {preparing:.0f} ms, Active {active:.0f} ms")
+    for label, values in phases.items():
+        stored, preparing, active = (statistics.median(p) * 1000 for p in zip(*values, strict=True))
+        print(f"  {label} phases: job stored {stored:.0f} ms, Preparing {preparing:.0f} ms, Active {active:.0f} ms")
+    if args.other_tree:
+        ratio = statistics.median(v[0] for v in runs["s3batch-tui run"]) / statistics.median(v[0] for v in runs[other])
+        print(f"  first task, this tree / other tree: {ratio:.2f}")
     print("Targets: --version under 200 ms; first task of `run` within 1000 ms")
 
 

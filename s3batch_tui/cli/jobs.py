@@ -19,7 +19,6 @@ from s3batch_tui.cli.context import (
     CliError,
     Context,
 )
-from s3batch_tui.cli.dry_run import print_dry_run
 from s3batch_tui.cli.progress import ProgressPrinter
 from s3batch_tui.core.create import create_job
 from s3batch_tui.core.engine.control import ControlResult, request_control
@@ -142,6 +141,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     ctx = Context(args)
     spec = spec_from_args(args)
     if args.dry_run:
+        from s3batch_tui.cli.dry_run import print_dry_run  # a run does not pay for the dry run's probes
+
         return print_dry_run(ctx, spec, args.sample)
     if args.sample is not None:
         raise CliError("--sample applies only with --dry-run")

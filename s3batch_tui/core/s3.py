@@ -83,10 +83,16 @@ def make_session(settings: AwsSettings) -> Any:
     """A boto3 session; a profile that does not exist is an InputError naming it and where it came from."""
     # Imported here, not at the top: commands that never talk to S3 skip boto3's import.
     import boto3
+    import botocore.session
     from botocore.exceptions import ProfileNotFound
 
+    from s3batch_tui.core.botocore_loader import quick_loader
+
+    core = botocore.session.get_session()
+    # As botocore registers its loader (read once the profile is set), minus the scan of all services.
+    core.lazy_register_component("data_loader", lambda: quick_loader(core.get_config_variable("data_path")))
     try:
-        return boto3.session.Session(profile_name=settings.profile, region_name=settings.region)
+        return boto3.session.Session(botocore_session=core, profile_name=settings.profile, region_name=settings.region)
     except ProfileNotFound:
         where = "--profile" if settings.profile else "AWS_PROFILE"
         name = settings.profile or os.environ.get("AWS_PROFILE") or os.environ.get("AWS_DEFAULT_PROFILE") or ""

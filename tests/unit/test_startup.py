@@ -49,3 +49,31 @@ def test_only_the_process_own_command_line_freezes_its_objects_for_a_quick_exit(
                             env={"S3BATCH_TUI_HOME": str(tmp_path), "PATH": ""})
     assert result.returncode == 0, result.stderr
     assert int(result.stdout.splitlines()[-1]) > 0
+
+
+def test_run_imports_neither_textual_nor_the_dry_run(tmp_path):
+    """A real `run` (a Python handler over a local manifest: no server needed) loads what running needs only."""
+    (tmp_path / "handler.py").write_text(
+        "def handler(event, context):\n"
+        "    task = event['tasks'][0]\n"
+        "    return {'results': [{'taskId': task['taskId'], 'resultCode': 'Succeeded', 'resultString': 'ok'}]}\n"
+    )
+    (tmp_path / "manifest.csv").write_text("bkt,a\nbkt,b\n")
+    job = {
+        "Operation": {"LambdaInvoke": {"FunctionArn": f"python:{tmp_path / 'handler.py'}:handler"}},
+        "Manifest": {"Spec": {"Format": "S3BatchOperations_CSV_20180820", "Fields": ["Bucket", "Key"]},
+                     "Location": {"ObjectArn": f"file://{tmp_path / 'manifest.csv'}"}},
+        "Report": {"Enabled": True, "Bucket": f"file://{tmp_path / 'reports'}", "Format": "Report_CSV_20180820",
+                   "ReportScope": "AllTasks"},
+        "Priority": 1,
+    }  # fmt: skip
+    (tmp_path / "job.json").write_text(json.dumps(job))
+    unwanted = ("textual", "s3batch_tui.core.dry_run", "s3batch_tui.cli.dry_run")
+    probe = (f"from s3batch_tui.cli import main\nassert main(['run', {str(tmp_path / 'job.json')!r}]) == 0\n"
+             f"import json, sys\nprint(json.dumps(sorted(m for m in sys.modules if m.startswith({unwanted!r}))))")  # fmt: skip
+    env = {"S3BATCH_TUI_HOME": str(tmp_path / "home"), "PATH": "", "AWS_ACCESS_KEY_ID": "x",
+           "AWS_SECRET_ACCESS_KEY": "y"}  # fmt: skip
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "Status: Complete" in result.stdout and "2 succeeded" in result.stdout
+    assert json.loads(result.stdout.splitlines()[-1]) == []

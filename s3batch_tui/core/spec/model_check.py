@@ -23,9 +23,9 @@ from functools import cache
 from typing import Any
 
 import regex
-from botocore.loaders import create_loader
 from botocore.model import ServiceModel, Shape, StructureShape
 
+from s3batch_tui.core.botocore_loader import quick_loader
 from s3batch_tui.core.clip import clip, clip_repr
 from s3batch_tui.core.spec.base import LOCAL_URI_PREFIX
 
@@ -44,7 +44,7 @@ def s3control_model() -> ServiceModel:
     making a session: that registers botocore's hundreds of handlers, about 0.1 s of
     CPU at every `run` and `job submit`.
     """
-    data = create_loader(os.environ.get("AWS_DATA_PATH")).load_service_model("s3control", "service-2")
+    data = quick_loader(os.environ.get("AWS_DATA_PATH")).load_service_model("s3control", "service-2")
     return ServiceModel(data, service_name="s3control")
 
 
