@@ -95,6 +95,14 @@ def test_request_bytes_equal_boto3s(seaweed, monkeypatch, tmp_path, name, settin
         # Both paths ask boto3 for the bucket's versioning (the version guard), and RestoreObject
         # without ExpirationInDays HEADs the object first.
         lean, boto = [request for request in handler.seen if request[0] not in ("GET", "HEAD")]
+        heads = [request for request in handler.seen if request[0] == "HEAD"]
+    if name == "restore-no-days":  # the class check's HeadObject goes lean too
+        lean_head, boto_head = heads
+        assert lean_head[:2] == boto_head[:2] and lean_head[3] == boto_head[3] == b""
+        assert _compared(lean_head[2]) == _compared(boto_head[2])
+        assert signed_headers(lean_head[2]) == signed_headers(boto_head[2])
+    else:
+        assert heads == []
     assert lean[:2] == boto[:2]  # method, path and query
     assert lean[3] == boto[3]  # body, byte for byte
     assert _compared(lean[2]) == _compared(boto[2])  # amz-sdk-request ("attempt=1; max=1") included

@@ -31,6 +31,7 @@ CONNECT_TIMEOUT_MS = 10_000
 RESPONSE_TIMEOUT_S = 60.0
 WATCH_EVERY_S = 1.0
 UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
+_NO_LENGTH = frozenset({"GET", "HEAD", "OPTIONS"})
 
 _kept_thread_states: set[int] = set()
 
@@ -139,7 +140,8 @@ class CrtSender:
         if self._sdk_request is not None:  # boto3's per-call bookkeeping, unsigned as botocore adds it
             request.headers.add("amz-sdk-invocation-id", str(uuid.uuid4()))
             request.headers.add("amz-sdk-request", self._sdk_request)
-        request.headers.add("content-length", str(len(body)))
+        if method not in _NO_LENGTH:  # botocore's rule (awsrequest.py, _prepare_headers)
+            request.headers.add("content-length", str(len(body)))
         connection = self._take_idle(target)
         if connection is not None:
             _Exchange(self, target, url, request, body, done).send(connection, reused=True)

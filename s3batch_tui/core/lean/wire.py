@@ -26,17 +26,17 @@ class Wire:
     """What every request of one operation sends besides its address."""
 
     method: str
-    subresource: str  # "tagging", "acl", "legal-hold", "retention", "restore"
+    subresource: str  # "tagging", "acl", "legal-hold", "retention", "restore"; "" for HeadObject
     headers: tuple[tuple[str, str], ...]
     body: bytes
     body_sha256: str
 
     def path(self, prefix: str, key_path: str, version_id: str | None) -> str:
         """Path and query as botocore orders and encodes them."""
-        query = f"?{self.subresource}"
+        query = self.subresource
         if version_id:
-            query += f"&versionId={quote(version_id, safe='-_.~')}"
-        return f"{prefix}{key_path}{query}"
+            query += f"{'&' if query else ''}versionId={quote(version_id, safe='-_.~')}"
+        return f"{prefix}{key_path}?{query}" if query else f"{prefix}{key_path}"
 
 
 def object_wire(client: Any, operation: str, arguments: dict[str, Any]) -> Wire:

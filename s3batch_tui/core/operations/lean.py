@@ -77,13 +77,21 @@ LeanPutObjectRetentionOperation = _lean(PutObjectRetentionOperation, "PutObjectR
 class LeanInitiateRestoreObjectOperation(InitiateRestoreObjectOperation):
     """Initiate restores (lean path); outcomes are decided by the boto3 operation's own rules.
 
-    Only RestoreObject goes lean: the HeadObject that checks an object's class when
-    ExpirationInDays is left out stays on boto3 (one per task, and only in that case).
+    RestoreObject and the HeadObject that checks an object's class when
+    ExpirationInDays is left out both go lean (S3 sends the class as x-amz-storage-class,
+    which boto3 reads as StorageClass).
     """
 
     def __init__(self, params: Any, context: OperationContext, lean: LeanS3) -> None:
         super().__init__(params, context)
         self._lean_request = LeanRequest(lean, "RestoreObject", self.arguments)
+        self._lean_head = LeanRequest(lean, "HeadObject", {})
+
+    def _storage_class(self, entry: ManifestEntry) -> str | None:
+        if not self._lean_head.redirected(entry.bucket):
+            with suppress(RegionRedirect):
+                return self._lean_head.send(entry).headers.get("x-amz-storage-class")
+        return super()._storage_class(entry)
 
     def _initiate(self, entry: ManifestEntry) -> int:
         if not self._lean_request.redirected(entry.bucket):

@@ -72,8 +72,7 @@ class InitiateRestoreObjectOperation:
 
     def run(self, entry: ManifestEntry) -> TaskOutcome:
         """Ask S3 to restore the entry's object; see the module docstring for outcomes."""
-        address = object_address(entry)
-        if self._days is None and (storage_class := self._glacier_class(address)):
+        if self._days is None and (storage_class := self._glacier_class(entry)):
             return TaskOutcome(
                 False, 400, MISSING_DAYS_CODE,
                 f"the object is in {storage_class}: restoring it needs ExpirationInDays of 1 or more "
@@ -95,14 +94,18 @@ class InitiateRestoreObjectOperation:
         response = self._s3.restore_object(**object_address(entry), **self.arguments)
         return response["ResponseMetadata"]["HTTPStatusCode"]
 
-    def _glacier_class(self, address: dict[str, str]) -> str | None:
+    def _storage_class(self, entry: ManifestEntry) -> str | None:
+        """HeadObject's StorageClass for the entry's object (None: STANDARD)."""
+        return self._s3.head_object(**object_address(entry)).get("StorageClass")
+
+    def _glacier_class(self, entry: ManifestEntry) -> str | None:
         """The object's class when it is GLACIER or DEEP_ARCHIVE, else None.
 
         A 403/404 is left for RestoreObject to report with its own error code (HEAD
         answers carry none); other errors propagate, to be retried or reported.
         """
         try:
-            storage_class = self._s3.head_object(**address).get("StorageClass")
+            storage_class = self._storage_class(entry)
         except ClientError as exc:
             if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") in (403, 404):
                 return None
