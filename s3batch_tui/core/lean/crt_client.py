@@ -13,6 +13,7 @@ Connection failures become botocore's exceptions, so retries classify them as fo
 from __future__ import annotations
 
 import ctypes
+import random
 import threading
 import time
 import uuid
@@ -34,6 +35,16 @@ UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 _NO_LENGTH = frozenset({"GET", "HEAD", "OPTIONS"})
 
 _kept_thread_states: set[int] = set()
+_ids = random.Random()
+
+
+def _invocation_id() -> str:
+    """A version-4 UUID, as boto3's invocation id, from a seeded generator.
+
+    The id must be unique, not secret: `uuid.uuid4()` reads os.urandom, a syscall that
+    lets go of the GIL on every request the engine starts.
+    """
+    return str(uuid.UUID(int=_ids.getrandbits(128), version=4))
 
 
 def keep_thread_state() -> None:
@@ -138,7 +149,7 @@ class CrtSender:
         request.headers.add("user-agent", self._user_agent)
         request.headers.add("accept-encoding", "identity")
         if self._sdk_request is not None:  # boto3's per-call bookkeeping, unsigned as botocore adds it
-            request.headers.add("amz-sdk-invocation-id", str(uuid.uuid4()))
+            request.headers.add("amz-sdk-invocation-id", _invocation_id())
             request.headers.add("amz-sdk-request", self._sdk_request)
         if method not in _NO_LENGTH:  # botocore's rule (awsrequest.py, _prepare_headers)
             request.headers.add("content-length", str(len(body)))
