@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 
 import pytest
 
@@ -48,6 +49,10 @@ def test_jobs_seen_are_mirrored_and_shown_offline_then_pruned_or_deleted(cli, pr
 
     code, out, err = cli("job", "cancel", ids[0])
     assert code == 0, err
+    deadline = time.monotonic() + 30  # the job's runner acts on the cancel within a second or so
+    while json.loads(cli("job", "show", ids[0], "--json")[1])["Job"]["Status"] != "Cancelled":
+        assert time.monotonic() < deadline, "the cancel was never acted on"
+        time.sleep(0.2)
     code, out, _ = cli("job", "list", "--json")
     live = {job["JobId"]: job for job in json.loads(out)["Jobs"]}
     assert code == 0 and "Offline" not in json.loads(out)
