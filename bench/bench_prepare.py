@@ -35,6 +35,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, quote_plus
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from side_by_side import child_env  # noqa: E402
+
 CACHE = Path(tempfile.gettempdir()) / "s3batch-bench-prepare"
 BUCKETS = ["prod-data", "logs-archive", "media.example.com"]
 WORDS = ["photos", "logs", "data", "reports", "2024", "2025", "café", "résumé", "Q1 summary", "a+b", "50%",
@@ -71,6 +74,19 @@ for path in sys.argv[1:]:
         while chunk := file.read(1 << 20):
             lines += chunk.count(b"\n")
 print(lines)
+"""
+# Starts SeaweedFS with the given buckets, prints the environment that points at it, and
+# keeps it until its stdin closes. A child of its own: see `measure` on peak RSS.
+SERVER_HOLDER = r"""
+import json, sys
+from pathlib import Path
+from s3batch_tui.servers import start_seaweedfs
+with start_seaweedfs(Path(sys.argv[1])) as server:
+    client = server.client()
+    for bucket in sys.argv[2:]:
+        client.create_bucket(Bucket=bucket)
+    print(json.dumps(server.env()), flush=True)
+    sys.stdin.read()
 """
 # Raw inflate in 1 MiB blocks (one gzip member per file, as AWS writes them); argv[1] names the module.
 INFLATE_ALONE = r"""
@@ -136,12 +152,17 @@ def inventory(rows: int) -> tuple[Path, list[Path]]:
                     file.write(",".join(f'"{v}"' for v in values) + "\n")
 
         cached(path, write)
-    files = [{"key": f"data/{p.name}", "size": p.stat().st_size, "MD5checksum": hashlib.md5(p.read_bytes()).hexdigest()}
-             for p in paths]  # fmt: skip
+    files = [{"key": f"data/{p.name}", "size": p.stat().st_size, "MD5checksum": md5_of(p)} for p in paths]
     manifest = directory / "manifest.json"
     manifest.write_text(json.dumps({"sourceBucket": BUCKETS[0], "destinationBucket": "arn:aws:s3:::inventory",
                                     "fileFormat": "CSV", "fileSchema": INVENTORY_SCHEMA, "files": files}))  # fmt: skip
     return manifest, paths
+
+
+def md5_of(path: Path) -> str:
+    """The file's MD5, read in blocks: this process stays small (see `measure`)."""
+    with path.open("rb") as file:
+        return hashlib.file_digest(file, "md5").hexdigest()
 
 
 @dataclass
@@ -154,32 +175,40 @@ class Sample:
 
 
 def measure(command: list[str], env: dict[str, str], until: str | None = None) -> Sample:
-    """Run `command`; with `until`, stop it (SIGTERM) once that text shows on its stderr."""
+    """Run `command`; with `until`, stop it (SIGTERM) once that text shows on its stderr.
+
+    The kernel counts this process's resident memory at the fork into the child's peak
+    RSS, so this process is kept small (about 20 MiB, less than any Python child's own).
+    """
     start = time.perf_counter()
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    wall = None
+    seen_at = None
     if until is not None:
         for line in process.stderr:
             if until in line:
-                wall = time.perf_counter() - start
+                seen_at = time.perf_counter() - start
                 process.terminate()
                 break
     output = process.stderr.read()
     _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
-    wall = wall if wall is not None else time.perf_counter() - start
-    if until is None and process.returncode != 0 or until is not None and wall is None:
+    # A process that never printed `until` failed, whatever its exit code: timing it
+    # would measure an error path (it did once: preflight refusing an unreachable endpoint).
+    if until is None and process.returncode != 0 or until is not None and seen_at is None:
         sys.exit(f"{command[:5]} failed ({process.returncode}):\n{output}")
+    wall = seen_at if seen_at is not None else time.perf_counter() - start
     return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
 
 
 def compare(title: str, rows: int, variants: dict[str, Callable[[], Sample]], rounds: int, peer: str,
-            startup: str | None = None, ours: tuple[str, ...] = ()) -> None:  # fmt: skip
+            ours: dict[str, str] | None = None) -> None:  # fmt: skip
     """Run every variant `rounds` times, rotating the order, and print medians and ratios to `peer`.
 
-    `startup` names a variant that only starts our process (a one-row manifest): the
-    CPU of `ours` net of it is the reading itself.
+    `ours` maps each of our variants to the variant that only starts the same command
+    (on a one-row manifest): our CPU net of it is the reading itself.
     """
+    ours = ours or {}
+    startups = set(ours.values())
     samples: dict[str, list[Sample]] = {name: [] for name in variants}
     names = list(variants)
     for round_no in range(rounds):
@@ -190,15 +219,17 @@ def compare(title: str, rows: int, variants: dict[str, Callable[[], Sample]], ro
     print(f"\n{title}: {rows:,} rows, median of {rounds} rounds (fresh processes, start to exit)")
     width = max(map(len, names))
     peer_rate = rows / statistics.median(s.wall for s in samples[peer])
-    base_cpu = statistics.median(s.cpu for s in samples[startup]) if startup else 0.0
     for name in names:
         wall = statistics.median(s.wall for s in samples[name])
         cpu = statistics.median(s.cpu for s in samples[name])
         rss = max(s.rss_mib for s in samples[name])
-        if name == startup:
+        if name in startups:
             print(f"  {name.ljust(width)} : {wall:6.2f} s  CPU {cpu:6.2f} s  peak RSS {rss:5.0f} MiB")
             continue
-        net = f"  net of start-up {rows / (cpu - base_cpu):>10,.0f} rows/CPU-s" if name in ours else ""
+        net = ""
+        if name in ours:
+            base_cpu = statistics.median(s.cpu for s in samples[ours[name]])
+            net = f"  net of start-up {rows / (cpu - base_cpu):>10,.0f} rows/CPU-s"
         print(f"  {name.ljust(width)} : {rows / wall:>10,.0f} rows/s  {wall:6.2f} s  CPU {cpu:6.2f} s"
               f" ({rows / cpu:>10,.0f} rows/CPU-s)  peak RSS {rss:5.0f} MiB  x{rows / wall / peer_rate:.2f}{net}")  # fmt: skip
     print()
@@ -222,38 +253,53 @@ def main() -> None:
     parser.add_argument("--inventory-rows", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    python = sys.executable
     workdir = Path(tempfile.mkdtemp(prefix="s3batch-bench-prepare-"))
-    # Preparing builds the operation's client but sends nothing: no server is needed.
-    env = os.environ | {"S3BATCH_TUI_HOME": str(workdir / "home"), "AWS_ACCESS_KEY_ID": "bench",
-                        "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1",
-                        "AWS_ENDPOINT_URL": "http://127.0.0.1:9"}  # fmt: skip
+    # Preparing sends no per-object request, but `run`'s preflight checks that the endpoint
+    # answers and the manifest's buckets exist: a server with empty buckets is enough.
+    holder = subprocess.Popen([sys.executable, "-c", SERVER_HOLDER, str(workdir / "weed"), *BUCKETS],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        server_env = json.loads(holder.stdout.readline() or "null")
+        if server_env is None:
+            sys.exit("SeaweedFS did not start")
+        run_comparisons(args, child_env(server_env | {"S3BATCH_TUI_HOME": str(workdir / "home")}), workdir)
+    finally:
+        holder.stdin.close()
+        holder.wait()
+
+
+def run_comparisons(args: argparse.Namespace, env: dict[str, str], workdir: Path) -> None:
+    """The CSV comparison, then the inventory one."""
+    python = sys.executable
     manifest = csv_manifest(args.rows)
     job = job_file(manifest, workdir)
     one_row = workdir / "one-row.csv"
     one_row.write_text(f"{BUCKETS[0]},a\n")
+    one_row_job = job_file(one_row, workdir)
     ours = [python, "-m", "s3batch_tui"]
-    compare("CSV manifest", args.rows, {
+    waiting = "Waiting for confirmation"
+    startups = {
         "start-up (1-row validate)": lambda: measure([*ours, "manifest", "validate", str(one_row)], env),
+        "start-up (1-row run)": lambda: measure([*ours, "run", str(one_row_job)], env, until=waiting),
+    }
+    net_of = {"manifest validate": "start-up (1-row validate)", "run: Preparing to Suspended": "start-up (1-row run)"}
+    compare("CSV manifest", args.rows, startups | {
         "csv.reader + unquote_plus": lambda: measure([python, "-c", CSV_PEER, str(manifest)], env),
         "manifest validate": lambda: measure([*ours, "manifest", "validate", str(manifest)], env),
-        "run: Preparing to Suspended": lambda: measure([*ours, "run", str(job)], env, until="Waiting for confirmation"),
-    }, args.rounds, peer="csv.reader + unquote_plus", startup="start-up (1-row validate)",
-       ours=("manifest validate", "run: Preparing to Suspended"))  # fmt: skip
+        "run: Preparing to Suspended": lambda: measure([*ours, "run", str(job)], env, until=waiting),
+    }, args.rounds, peer="csv.reader + unquote_plus", ours=net_of)  # fmt: skip
     inventory_json, data_files = inventory(args.inventory_rows)
     inventory_job = job_file(inventory_json, workdir, inventory=True)
     data = [str(p) for p in data_files]
-    compare("S3 Inventory (gzip CSV)", args.inventory_rows, {
-        "start-up (1-row validate)": lambda: measure([*ours, "manifest", "validate", str(one_row)], env),
+    compare("S3 Inventory (gzip CSV)", args.inventory_rows, startups | {
         "gzip.open alone": lambda: measure([python, "-c", GZIP_ALONE, *data], env),
         "zlib alone (1 MiB blocks)": lambda: measure([python, "-c", INFLATE_ALONE, "zlib", *data], env),
         "isal alone (1 MiB blocks)": lambda: measure([python, "-c", INFLATE_ALONE, "isal.isal_zlib", *data], env),
         "csv.reader + unquote_plus": lambda: measure([python, "-c", INVENTORY_PEER, *data], env),
         "manifest validate": lambda: measure([*ours, "manifest", "validate", str(inventory_json)], env),
         "run: Preparing to Suspended": lambda: measure([*ours, "run", str(inventory_job)], env,
-                                                       until="Waiting for confirmation"),
-    }, args.rounds, peer="gzip.open alone", startup="start-up (1-row validate)",
-       ours=("manifest validate", "run: Preparing to Suspended"))  # fmt: skip
+                                                       until=waiting),
+    }, args.rounds, peer="gzip.open alone", ours=net_of)  # fmt: skip
 
 
 if __name__ == "__main__":
