@@ -129,7 +129,13 @@ class FaultProxy:
     def _reopen_after(self, seconds: float) -> None:
         if self._stopped.wait(seconds):
             return
-        listener = self._listen(self.port)
+        while True:
+            try:
+                listener = self._listen(self.port)
+                break
+            except OSError:  # an outgoing connection took the port as its own for now
+                if self._stopped.wait(0.05):
+                    return
         with self._lock:
             self._listener = listener
         threading.Thread(target=self._accept_loop, args=(listener,), daemon=True).start()

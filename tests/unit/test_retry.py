@@ -164,6 +164,22 @@ def test_backoff_doubles_up_to_the_cap_with_full_jitter():
     assert [half.delay(n) for n in range(5)] == [0.5, 1.0, 2.0, 4.0, 5.0]
 
 
+def test_a_floor_keeps_every_wait_above_a_share_of_its_ceiling():
+    unlucky = policy(Clock(), jitter=0.0, base_delay=1.0, max_delay=10.0, floor=0.5)
+    assert [unlucky.delay(n) for n in range(5)] == [0.5, 1.0, 2.0, 4.0, 5.0]
+    lucky = policy(Clock(), jitter=1.0, base_delay=1.0, max_delay=10.0, floor=0.5)
+    assert [lucky.delay(n) for n in range(5)] == [1.0, 2.0, 4.0, 8.0, 10.0]
+
+
+def test_s3_control_retries_outlast_a_one_second_outage_however_the_jitter_falls():
+    """Connections refused come back at once: only the waits between attempts span an outage."""
+    from s3batch_tui.core.backends.s3control import control_retry_policy
+
+    shortest = control_retry_policy()
+    shortest._random = lambda: 0.0
+    assert sum(shortest.delay(n) for n in range(shortest.max_attempts - 1)) >= 1.8
+
+
 def test_attempts_are_bounded_and_the_last_outcome_is_returned_as_is():
     clock = Clock()
     operation = Scripted(client_error(503, "SlowDown", "first"), client_error(500, "InternalError", "last"))

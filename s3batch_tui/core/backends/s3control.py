@@ -62,8 +62,13 @@ def control_attempts(profile: str | None = None) -> int:
 
 
 def control_retry_policy(attempts: int = CONTROL_ATTEMPTS) -> RetryPolicy:
-    """The engine's policy, with waits short enough for a person waiting on a command (at most 2 s each)."""
-    return RetryPolicy(max_attempts=attempts, base_delay=0.25, max_delay=2.0)
+    """The engine's policy, with waits short enough for a person waiting on a command (at most 2 s each).
+
+    Each wait is at least half its ceiling, so the default 5 attempts always span 1.9 s
+    or more: under full jitter they could all come in well under a second and a
+    one-second blip (a restart, a failover) would fail the command.
+    """
+    return RetryPolicy(max_attempts=attempts, base_delay=0.25, max_delay=2.0, floor=0.5)
 
 
 def control_s3(client: Any) -> Any:

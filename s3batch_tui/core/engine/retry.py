@@ -71,8 +71,11 @@ class RetryPolicy:
     """Run a task, retrying transient failures with exponential back-off and full jitter.
 
     The wait before retry n (n = 0 for the first retry) is uniform in
-    [0, min(max_delay, base_delay * 2**n)). `sleep` and `random` are injectable; an
-    engine can pass `sleep=stop_event.wait` so that cancelling cuts a wait short.
+    [floor * d, d) with d = min(max_delay, base_delay * 2**n): full jitter by default;
+    a floor (0.5 is "equal jitter") guarantees the retries span a known minimum time,
+    which a command a person waits on needs to outlast a short outage. `sleep` and
+    `random` are injectable; an engine can pass `sleep=stop_event.wait` so that
+    cancelling cuts a wait short.
     `observe` is called after every attempt with its outcome (the job's outage breaker
     and adaptive rate watch the endpoint's health through it).
     """
@@ -82,6 +85,7 @@ class RetryPolicy:
         max_attempts: int = 5,
         base_delay: float = 0.1,
         max_delay: float = 5.0,
+        floor: float = 0.0,
         sleep: Callable[[float], object] = time.sleep,
         random: Callable[[], float] = _random.random,
         observe: Callable[[TaskOutcome], object] | None = None,
@@ -91,6 +95,7 @@ class RetryPolicy:
         self.max_attempts = max_attempts
         self.base_delay = base_delay
         self.max_delay = max_delay
+        self.floor = floor
         self._sleep = sleep
         self._random = random
         self._observe = observe
@@ -106,7 +111,8 @@ class RetryPolicy:
 
     def delay(self, retry: int) -> float:
         """Seconds to wait before retry number `retry` (0-based)."""
-        return self._random() * min(self.max_delay, self.base_delay * 2**retry)
+        ceiling = min(self.max_delay, self.base_delay * 2**retry)
+        return ceiling * (self.floor + (1.0 - self.floor) * self._random())
 
     def execute(
         self,
