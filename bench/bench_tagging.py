@@ -6,7 +6,7 @@ from process start to exit. Prints both rates and their ratio (median of the rou
 and each peer's client CPU per request (the child process's user + system time / N).
 s3batch-tui takes the lean awscrt path for tagging (RequestPath "auto", the default).
 
-    python bench/bench_tagging.py [--objects 5000] [--workers 16] [--rounds 3]
+    python bench/bench_tagging.py [--objects 5000] [--workers 16] [--rounds 3] [--also-workers 64,256]
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from s3batch_tui.servers import start_seaweedfs  # noqa: E402
-from side_by_side import bench_args, child_env, watch_server, compare, print_cpu, timed  # noqa: E402
+from side_by_side import bench_args, child_env, compare, our_variants, print_cpu, timed, watch_server  # noqa: E402
 
 BUCKET = "bench"
 
@@ -77,9 +77,12 @@ def main() -> None:
         watch_server(server.process.pid)
         manifest = seed(server.client(), args.objects, workdir)
         env = child_env(server.env() | {"S3BATCH_TUI_HOME": str(workdir / "home")})
-        our_command = [sys.executable, "-m", "s3batch_tui", "run", "--workers", str(args.workers)]
+        def ours(workers: int, round_no: int, label: str) -> float:
+            command = [sys.executable, "-m", "s3batch_tui", "run", "--workers", str(workers)]
+            return timed([*command, str(job_file(manifest, workdir, round_no))], env, label)
+
         compare(
-            ("s3batch-tui run", lambda n: timed([*our_command, str(job_file(manifest, workdir, n))], env, "ours")),
+            our_variants(args.workers, args.also_workers, ours),
             ("bare boto3 pool", lambda n: timed([sys.executable, "-c", BARE_POOL, str(manifest),
                                                  str(args.workers), str(n)], env, "peer")),
             args.rounds, args.objects, f"{args.workers} workers, process start to exit", target=4.0,

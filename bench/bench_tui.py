@@ -73,8 +73,8 @@ def main() -> None:
         os.environ.update(server.env())  # the TUI's runner processes inherit these
         env = dict(os.environ)
         compare(
-            ("TUI showing", lambda n: asyncio.run(with_tui(job_file(manifest, workdir, n), workdir / f"tui-{n}",
-                                                           args.workers))),
+            [("TUI showing", lambda n: asyncio.run(with_tui(job_file(manifest, workdir, n), workdir / f"tui-{n}",
+                                                            args.workers)))],
             ("headless run", lambda n: headless(job_file(manifest, workdir, n), workdir / f"plain-{n}",
                                                 args.workers, env)),
             args.rounds, args.objects, f"{args.workers} workers, Preparing to end",

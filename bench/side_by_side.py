@@ -19,11 +19,13 @@ Peer = tuple[str, Callable[[int], float]]
 
 def bench_args(description: str, prefix: str,
                more: Callable[[argparse.ArgumentParser], object] | None = None) -> tuple[argparse.Namespace, Path]:
-    """The flags every side-by-side bench takes (--objects, --workers, --rounds, and `more`'s) and a work dir."""
+    """The flags every side-by-side bench takes (--objects, --workers, --rounds, --also-workers, and `more`'s) and a work dir."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--objects", type=int, default=5000)
     parser.add_argument("--workers", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--also-workers", type=lambda text: [int(n) for n in text.split(",")], default=[],
+                        metavar="N[,N...]", help="also run s3batch-tui with these worker counts, in the same rounds")
     if more is not None:
         more(parser)
     return parser.parse_args(), Path(tempfile.mkdtemp(prefix=prefix))
@@ -117,7 +119,14 @@ def print_ratio(rates: dict[str, float], ours: str, peer: str, target: float) ->
     print(f"  ratio {ours} / {peer} : {rates[ours] / rates[peer]:.2f} (target >= {target:.2f})")
 
 
-def compare(ours: Peer, peer: Peer, rounds: int, tasks: int, how: str, target: float = 0.90) -> None:
-    """Time `ours` and `peer` side by side and print their rates and ratio."""
-    rates = run_rounds([ours, peer], rounds, tasks, how)
-    print_ratio(rates, ours[0], peer[0], target)
+def our_variants(workers: int, also: list[int], run: Callable[[int, int, str], float]) -> list[Peer]:
+    """s3batch-tui at `workers` and at each of `also`: `run(workers, round, label)` does one round."""
+    labels = [("s3batch-tui run", workers)] + [(f"s3batch-tui run, {n} workers", n) for n in also]
+    return [(label, lambda round_no, n=n, label=label: run(n, round_no, label)) for label, n in labels]
+
+
+def compare(ours: list[Peer], peer: Peer, rounds: int, tasks: int, how: str, target: float = 0.90) -> None:
+    """Time `ours` (one or more variants) and `peer` side by side and print their rates and ratios."""
+    rates = run_rounds([*ours, peer], rounds, tasks, how)
+    for label, _ in ours:
+        print_ratio(rates, label, peer[0], target)
