@@ -17,7 +17,8 @@ class Settings(BaseModel):
 
     Attributes:
         data_dir: the store, staging files and generated manifests live here.
-        workers: threads in the shared worker pool (boto3's connection pool matches).
+        workers: threads in the shared worker pool (boto3's connection pool matches); the
+            lean path's requests hold no thread and 16 per worker are in flight.
         suspended_timeout_days: a job left Suspended (unconfirmed) this long fails, as on AWS.
     """
 

@@ -45,7 +45,8 @@ def _spec_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--workers", type=int, metavar="N", help="worker threads (default 16, or S3BATCH_TUI_WORKERS)")
+    parser.add_argument("--workers", type=int, metavar="N", help="worker threads (default 16, or S3BATCH_TUI_WORKERS); "
+                        "the lean path keeps 16 requests in flight per worker")
     parser.add_argument("--yes", action="store_true", help="confirm the job if it needs confirmation")
     parser.add_argument("--yes-delete", action="store_true",
                         help="allow a LocalDeleteObject job to delete (instead of Confirmed: true in the job file)")  # fmt: skip

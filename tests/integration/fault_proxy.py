@@ -49,6 +49,8 @@ class FaultProxy:
         self.upstream = (upstream.hostname, upstream.port or 80)
         self.counts: Counter[str] = Counter()
         self.requests: list[str] = []  # request lines ("PUT /bucket/key?partNumber=2&... HTTP/1.1"), in order
+        self.in_flight = 0  # requests read and not yet answered
+        self.peak_in_flight = 0
         self._random = random.Random(seed)
         self._lock = threading.Lock()
         self._forced: list[str] = []  # faults for the next requests, in order
@@ -150,6 +152,12 @@ class FaultProxy:
                 self._connections.add(conn)
             threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
 
+    def _answered(self) -> bool:
+        """One request fewer in flight; False, for the caller's `answering`."""
+        with self._lock:
+            self.in_flight -= 1
+        return False
+
     def _choose(self, request_line: bytes) -> str | None:
         with self._lock:
             if self._forced and (self._match is None or self._match.encode() in request_line):
@@ -161,6 +169,7 @@ class FaultProxy:
     def _serve(self, conn: socket.socket) -> None:
         upstream: socket.socket | None = None
         client = _Reader(conn)
+        answering = False  # a request was counted in flight and not yet answered
         try:
             while not self._stopped.is_set():
                 request = _read_message(client, is_request=True, on_expect=lambda: conn.sendall(_CONTINUE))
@@ -169,6 +178,10 @@ class FaultProxy:
                 head, body, method = request
                 request_line = head.split(b"\r\n", 1)[0]
                 self.requests.append(request_line.decode("latin-1"))
+                with self._lock:
+                    self.in_flight += 1
+                    self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+                    answering = True
                 fault = self._choose(request_line)
                 if fault:
                     self.counts[fault] += 1
@@ -176,6 +189,7 @@ class FaultProxy:
                     answer = _error_response(*_ERROR_BODIES[fault])
                     # A HEAD answer has no body (its length still shows), as S3's own.
                     conn.sendall(answer.split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n" if method == b"HEAD" else answer)
+                    answering = self._answered()
                     continue
                 if fault == "reset_before":
                     return _reset(conn)
@@ -195,11 +209,14 @@ class FaultProxy:
                     conn.sendall(answer[0] + answer[1][: len(answer[1]) // 2])
                     return _reset(conn)
                 conn.sendall(answer[0] + answer[1])
+                answering = self._answered()
         except OSError:
             return
         finally:
             with self._lock:
                 self._connections.discard(conn)
+                if answering:
+                    self.in_flight -= 1
             _reset(conn)
             if upstream is not None:
                 upstream.close()

@@ -25,6 +25,17 @@ def make_engine(tmp_path, workers: int = 4) -> Engine:
     return Engine(settings, Store(settings.db_path), ClientFactory(max_pool_connections=workers))
 
 
+def run_to_end(tmp_path, document: dict, workers: int = 4):
+    """Create and run the job in a fresh engine; its record once it ended (60 s at most)."""
+    engine = make_engine(tmp_path, workers)
+    try:
+        record = engine.create(JobSpec.model_validate(document))
+        engine.start(record.id)
+        return engine.wait(record.id, 60)
+    finally:
+        engine.shutdown()
+
+
 def test_a_higher_priority_job_takes_the_pool_first(server_env, tmp_path, s3, bucket):
     keys = [f"p/{i}" for i in range(300)]
     seed_objects(s3, bucket, keys)
@@ -69,13 +80,7 @@ def test_an_inventory_job_acts_on_the_listed_versions_and_skips_delete_markers(s
             "Location": {"ObjectArn": f"arn:aws:s3:::{bucket}/inv/manifest.json", "ETag": etag},
         }
     }
-    engine = make_engine(tmp_path)
-    try:
-        record = engine.create(JobSpec.model_validate(document))
-        engine.start(record.id)
-        record = engine.wait(record.id, 60)
-    finally:
-        engine.shutdown()
+    record = run_to_end(tmp_path, document)
     assert record.status == JobStatus.COMPLETE
     assert (record.total_tasks, record.succeeded, record.skipped_rows) == (1, 1, 1)
     tagged = s3.get_object_tagging(Bucket=bucket, Key="doc one.txt", VersionId=old)["TagSet"]
@@ -197,3 +202,23 @@ def test_a_cancel_that_arrives_as_preparing_ends_is_not_lost(server_env, tmp_pat
         engine.shutdown()
     assert final.status == JobStatus.CANCELLED
     assert final.status_reason == "cancelled before it was confirmed"
+
+
+def _peak_requests_in_flight(proxy, tmp_path, s3, bucket, count: int, **options) -> tuple[int, JobStatus]:
+    keys = [f"w/{i:03d}" for i in range(count)]
+    seed_objects(s3, bucket, keys)
+    manifest = write_manifest(tmp_path / f"w-{count}.csv", bucket, keys)
+    document = job_document(manifest, None) | ({"LocalOptions": options} if options else {})
+    proxy.latency(0.25)  # every request waits: the job keeps as many in flight as it may
+    status = run_to_end(tmp_path, document, workers=2).status
+    return proxy.peak_in_flight, status
+
+
+def test_started_requests_are_16_in_flight_per_worker_and_threaded_ones_one_per_thread(proxy_env, tmp_path, s3,
+                                                                                          bucket):  # fmt: skip
+    """The lean path holds no thread per request: 2 workers keep 32 in flight; boto3's way keeps 2."""
+    peak, status = _peak_requests_in_flight(proxy_env, tmp_path, s3, bucket, 96)
+    assert status == JobStatus.COMPLETE and 24 < peak <= 32
+    proxy_env.peak_in_flight = 0
+    peak, status = _peak_requests_in_flight(proxy_env, tmp_path, s3, bucket, 10, RequestPath="boto3")
+    assert status == JobStatus.COMPLETE and peak == 2

@@ -1,7 +1,8 @@
 """The server stopped mid-job: killed (SIGKILL) or asked to stop (SIGTERM); the job resumes.
 
-One worker thread, and a proxy adding 10 ms to every S3 request, keep the 400-task job
-slow enough to be stopped in the middle (the request path alone would finish it first).
+One worker (16 lean requests in flight), and a proxy adding 150 ms to every S3 request,
+keep the 400-task job slow enough (about 4 s) to be stopped in the middle (the request
+path alone would finish it first).
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def one_worker_server(tmp_path, seaweed):
     started = []
     credentials = write_credentials(tmp_path / "credentials")
     proxy = FaultProxy(seaweed.endpoint_url, max_lifetime=600)
-    proxy.latency(0.01)
+    proxy.latency(0.15)
 
     def start():
         started.append(start_serve(tmp_path / "data", SlowedS3(seaweed, proxy), credentials, workers=1))

@@ -12,7 +12,7 @@ from s3batch_tui.core.create import create_job
 from s3batch_tui.core.engine.events import EngineEvent, EngineListener, JobStatusChanged
 from s3batch_tui.core.engine.job_run import JobRun
 from s3batch_tui.core.engine.recorder import Recorder
-from s3batch_tui.core.engine.window import WINDOW_PER_WORKER, PriorityWindow
+from s3batch_tui.core.engine.window import SLOTS_PER_WORKER, PriorityWindow
 from s3batch_tui.core.errors import JobStateError
 from s3batch_tui.core.expiry import expire_suspended
 from s3batch_tui.core.handover.record import runner_refusal
@@ -40,7 +40,7 @@ class Engine:
         self.store = store
         self.clients = clients or ClientFactory(max_pool_connections=settings.workers)
         self.owner = runner_identity()
-        self.window = PriorityWindow(settings.workers * WINDOW_PER_WORKER)
+        self.window = PriorityWindow(settings.workers * SLOTS_PER_WORKER)
         self.pool = ThreadPoolExecutor(settings.workers, thread_name_prefix="s3batch-worker")
         self.recorder = Recorder(store, self.owner, self.emit)
         self.recorder.start()

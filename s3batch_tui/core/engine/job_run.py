@@ -21,7 +21,7 @@ from s3batch_tui.core.engine.job_manifest import JobManifest
 from s3batch_tui.core.engine.retry import RetryPolicy, outcome_from_exception
 from s3batch_tui.core.engine.retrying import TransientError
 from s3batch_tui.core.engine.tally import Tally
-from s3batch_tui.core.engine.window import WINDOW_PER_WORKER
+from s3batch_tui.core.engine.window import STARTED_TASK_SLOTS, THREAD_TASK_SLOTS
 from s3batch_tui.core.errors import InputError
 from s3batch_tui.core.expiry import EXPIRE_REQUEST, expiry_reason
 from s3batch_tui.core.expiry import FAILURE_CODE as EXPIRY_CODE
@@ -238,7 +238,7 @@ class JobRun:
         batch_size = operation.batch_size if is_batch(operation) else 1
         execute = self._execute_batch if is_batch(operation) else self._execute
         started = is_async(operation)
-        slots = WINDOW_PER_WORKER if started else 1
+        slots = STARTED_TASK_SLOTS if started else THREAD_TASK_SLOTS
         self.feed = Feed(entries, self.tally.is_done, batch_size, lambda: self._in_flight == 0)
         try:
             for batch in self.feed:
@@ -297,7 +297,7 @@ class JobRun:
 
     def _start(self, operation, retry: RetryPolicy, entry: ManifestEntry) -> None:
         """The task's first attempt without a thread; a retry, if one is due, goes to the pool."""
-        slots = WINDOW_PER_WORKER
+        slots = STARTED_TASK_SLOTS
 
         def done(outcome: TaskOutcome | None) -> None:  # awscrt's thread, or this one
             if outcome is None:  # the operation wants this task run the blocking way
@@ -319,7 +319,7 @@ class JobRun:
             done(outcome_from_exception(exc))
 
     def _execute(self, operation, retry: RetryPolicy, entry: ManifestEntry, first: TaskOutcome | None = None,
-                 slots: int = 1) -> None:  # fmt: skip
+                 slots: int = THREAD_TASK_SLOTS) -> None:  # fmt: skip
         try:
             outcome, _attempts = retry.execute(operation, entry, should_stop=self._task_stopping, first=first)
         except BaseException as exc:  # never lose a task: whatever happened is its outcome
@@ -334,7 +334,7 @@ class JobRun:
             outcomes = [outcome_from_exception(exc)] * len(batch)
         for entry, outcome in zip(batch, outcomes, strict=True):
             self._record(entry, outcome)
-        self.engine.window.release()
+        self.engine.window.release(THREAD_TASK_SLOTS)
 
     def _record(self, entry: ManifestEntry, outcome) -> None:
         """Record an outcome, or hand the task back when transient faults (not the object) failed it."""

@@ -6,12 +6,19 @@ import itertools
 import threading
 
 
-WINDOW_PER_WORKER = 2
-"""Slots per worker thread: its running task and one queued, so no worker idles between dispatches.
+SLOTS_PER_WORKER = 16
+"""The window holds this many slots per worker thread; a task takes a share of them."""
 
-A task started without a thread (the lean path) holds this many slots, what a worker
-and its queued task hold: at most `workers` such requests are in flight.
-"""
+THREAD_TASK_SLOTS = SLOTS_PER_WORKER // 2
+"""What a task run on a worker thread holds: two per worker (the one running and one
+queued, so no worker idles between dispatches)."""
+
+STARTED_TASK_SLOTS = 1
+"""What a task started without a thread holds (the lean path: awscrt sends it and answers
+on its own event-loop thread): sixteen per worker are in flight, 256 with the default 16
+workers, as many as s5cmd's default. More requests in flight let the server batch its
+work; on 2 shared cores tagging went from 1,169 to 1,416 tasks/s (bench_tagging, 6
+interleaved rounds)."""
 
 
 class PriorityWindow:
