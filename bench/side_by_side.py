@@ -17,14 +17,25 @@ Peer = tuple[str, Callable[[int], float]]
 """A label and a function of the round number that does the work and returns its seconds."""
 
 
+def worker_counts(text: str) -> list[int]:
+    """`--also-workers`' value: "64,256" -> [64, 256] (argparse names the flag if it is not that)."""
+    counts = [int(n) for n in text.split(",")]
+    if min(counts) < 1:
+        raise ValueError(text)
+    return counts
+
+
 def bench_args(description: str, prefix: str,
                more: Callable[[argparse.ArgumentParser], object] | None = None) -> tuple[argparse.Namespace, Path]:
-    """The flags every side-by-side bench takes (--objects, --workers, --rounds, --also-workers, and `more`'s) and a work dir."""
+    """The flags every side-by-side bench takes, and `more`'s, and a work dir.
+
+    --objects, --workers, --rounds, and --also-workers (s3batch-tui at other worker counts too).
+    """
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--objects", type=int, default=5000)
     parser.add_argument("--workers", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--also-workers", type=lambda text: [int(n) for n in text.split(",")], default=[],
+    parser.add_argument("--also-workers", type=worker_counts, default=[],
                         metavar="N[,N...]", help="also run s3batch-tui with these worker counts, in the same rounds")
     if more is not None:
         more(parser)

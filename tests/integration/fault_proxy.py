@@ -16,6 +16,9 @@ signatures still check). Faults, switchable while a job runs:
 - a fixed added latency, a seeded random mix of faults at a given rate, and an outage:
   the listener closes and open connections drop, so connects are refused, for N s.
 
+It counts requests in flight (read, not yet answered) and keeps their peak, so a test can
+check how many a client sends at once.
+
 It serves only 127.0.0.1, forwards only to a loopback upstream, and stops itself after
 `max_lifetime` seconds whatever happens to the test.
 """
@@ -152,11 +155,10 @@ class FaultProxy:
                 self._connections.add(conn)
             threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
 
-    def _answered(self) -> bool:
-        """One request fewer in flight; False, for the caller's `answering`."""
+    def _answered(self) -> None:
+        """One request fewer in flight."""
         with self._lock:
             self.in_flight -= 1
-        return False
 
     def _choose(self, request_line: bytes) -> str | None:
         with self._lock:
@@ -189,7 +191,8 @@ class FaultProxy:
                     answer = _error_response(*_ERROR_BODIES[fault])
                     # A HEAD answer has no body (its length still shows), as S3's own.
                     conn.sendall(answer.split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n" if method == b"HEAD" else answer)
-                    answering = self._answered()
+                    self._answered()
+                    answering = False
                     continue
                 if fault == "reset_before":
                     return _reset(conn)
@@ -209,7 +212,8 @@ class FaultProxy:
                     conn.sendall(answer[0] + answer[1][: len(answer[1]) // 2])
                     return _reset(conn)
                 conn.sendall(answer[0] + answer[1])
-                answering = self._answered()
+                self._answered()
+                answering = False
         except OSError:
             return
         finally:
