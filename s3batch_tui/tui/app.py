@@ -117,10 +117,17 @@ class S3BatchApp(App):
     def _poll_store(self) -> None:
         """Read every job every `poll_interval` seconds (any process may have changed them)."""
         worker = get_current_worker()
+        failing = False
         while not worker.is_cancelled:
-            self.store.reap_orphans()
-            reap_failed_starts(self.store, self.launcher)
-            self.post_message(JobsLoaded(self.store.list()))
+            try:
+                self.store.reap_orphans()
+                reap_failed_starts(self.store, self.launcher)
+                self.post_message(JobsLoaded(self.store.list()))
+                failing = False
+            except Exception as exc:  # noqa: BLE001 - one failed read must not freeze the table for good
+                if not failing:  # said once per spell of failures, not 4 times a second
+                    self.notify(f"Cannot read the job store: {exc}; trying again", severity="error", timeout=10)
+                failing = True
             self._poll_wakeup.wait(self.poll_interval)
             self._poll_wakeup.clear()
 

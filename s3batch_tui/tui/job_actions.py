@@ -232,5 +232,8 @@ class JobActionsMixin:
         except (JobStateError, JobNotFound, BackendUnreachable, InputError, ValueError) as exc:
             self.app.notify(toast_text(str(exc)), severity="warning")
             return
+        except Exception as exc:  # noqa: BLE001 - an action that failed must say so, not vanish with its worker
+            self.app.notify(toast_text(f"The job action failed: {type(exc).__name__}: {exc}"), severity="error", timeout=15)
+            return
         self.app.notify(done_message or str(result))
         self.app.poll_now()

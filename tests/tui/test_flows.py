@@ -21,8 +21,13 @@ async def until(pilot, predicate, timeout: float = 60.0) -> None:
     """Let the app run until `predicate()` holds (the store is polled 4 times a second)."""
     deadline = time.monotonic() + timeout
     while not predicate():
-        assert time.monotonic() < deadline, "timed out waiting for the app"
+        assert time.monotonic() < deadline, f"timed out waiting for the app; the store holds: {stored(pilot.app)}"
         await pilot.pause(0.2)
+
+
+def stored(app) -> list[tuple]:
+    """What the store says of every job (status, request, counts, history), to tell why a wait timed out."""
+    return [(r.id[:8], r.status, r.requested, r.succeeded, r.failed, app.store.history(r.id)) for r in app.store.list()]
 
 
 def status(app, job_id):

@@ -75,3 +75,34 @@ async def test_palette_lists_job_commands(app):
         await pilot.pause(0.3)
         titles = [command.title for command in app.get_system_commands(app.screen)]
         assert {"job: cancel", "job: pause or resume", "jobs: filter", "job: new"} <= set(titles)
+
+
+async def test_a_failing_store_read_is_said_once_and_the_table_follows_the_store_again(app, monkeypatch):
+    real_list, failures = app.store.list, []
+
+    def flaky_list():
+        if len(failures) < 3:  # three reads in a row fail, as a locked or vanished file would
+            failures.append(1)
+            raise OSError("disk I/O error")
+        return real_list()
+
+    monkeypatch.setattr(app.store, "list", flaky_list)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(1.5)
+        messages = [str(n.message) for n in app._notifications]
+        assert messages.count("Cannot read the job store: disk I/O error; trying again") == 1
+        assert app.screen.table.row_count == 6  # the poller lived on
+
+
+async def test_an_action_that_fails_unexpectedly_says_so(app, monkeypatch):
+    def broken_cancel(job_id):
+        raise RuntimeError("the store went away")
+
+    monkeypatch.setattr(app.actions, "cancel", broken_cancel)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.3)
+        await pilot.press("c", "y")
+        await settle(app, pilot)
+        messages = [str(n.message) for n in app._notifications]
+        assert "The job action failed: RuntimeError: the store went away" in messages
+        assert app.store.get(NOT_STARTED).status == JobStatus.NEW
