@@ -23,8 +23,10 @@ install-dev: $(VENV)/.installed-dev
 demo: install
 	$(BIN)/s3batch-tui demo
 
+# Three workers on two cores: a quarter of the suite waits on servers, runners and timers
+# (measured: 5 min 10-40 s, 77-88 % busy, against 7 min 06 s with two).
 test: install-dev
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -n 3 --dist loadgroup
 
 bench: install-dev
 	$(BIN)/python bench/bench_prepare.py

@@ -108,14 +108,14 @@ def serve(settings: Settings, options: ServeOptions, clients: ClientFactory) -> 
     previous = {sig: signal.signal(sig, lambda s, f: stops.append(s)) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         resumed = served.resume_all()
+        if resumed:  # before "listening": whoever waits for that line (tests, scripts) sees this one too
+            print(f"resumed {len(resumed)} job(s): {', '.join(resumed)}", flush=True)
         scheme = "https" if options.certfile else "http"
         port = sock.getsockname()[1]
         print(f"s3batch-tui serve: listening on {scheme}://{options.host}:{port} (account {options.account_id})",
               flush=True)  # fmt: skip
         if budget is not None:
             print(f"answering at most {budget.rate:g} requests per second (TooManyRequestsException above)", flush=True)
-        if resumed:
-            print(f"resumed {len(resumed)} job(s): {', '.join(resumed)}", flush=True)
         if verifier is None:
             print("WARNING: --insecure-no-auth: requests are not authenticated", file=sys.stderr, flush=True)
         elif not _is_loopback(options.host) and options.certfile is None:
