@@ -187,6 +187,17 @@ def test_set_status_keeps_the_request_unless_told_to_clear_it(store, make_job):
     assert store.set_status("job-1", S.PAUSED, clear_request=True).requested is None
 
 
+def test_a_runner_clears_the_request_it_read_but_not_one_written_since(store, make_job):
+    make_job("job-1", S.ACTIVE)
+    store.set_request("job-1", "pause")
+    seen = store.get("job-1").requested  # the runner reads the pause...
+    store.set_request("job-1", "cancel")  # ...the user cancels before the runner clears it
+    store.clear_request("job-1", seen)
+    assert store.get("job-1").requested == "cancel"
+    store.clear_request("job-1", "cancel")
+    assert store.get("job-1").requested is None
+
+
 def test_set_request_on_unknown_job_raises(store):
     with pytest.raises(JobNotFound):
         store.set_request("nope", "pause")

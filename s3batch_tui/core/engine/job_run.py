@@ -1,7 +1,7 @@
 """One job's life in a runner: prepare, wait for confirmation, dispatch, finish.
 
 A `JobRun` owns a thread that walks the job through SPEC.md's statuses. It feeds
-tasks into the engine's shared pool through the priority window, reacts to control
+tasks through the priority window to its `TaskDispatch` (dispatch.py), reacts to control
 requests (pause, resume, cancel, confirm, priority) written to the store by any
 process, and ends with the completion report and a terminal status.
 """
@@ -15,19 +15,18 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING
 
 from s3batch_tui.core.engine.control import RELEASE
+from s3batch_tui.core.engine.dispatch import TaskDispatch
 from s3batch_tui.core.engine.feed import Feed
 from s3batch_tui.core.engine.health import EndpointHealth
 from s3batch_tui.core.engine.job_manifest import JobManifest
-from s3batch_tui.core.engine.retry import RetryPolicy, outcome_from_exception
 from s3batch_tui.core.engine.retrying import TransientError
 from s3batch_tui.core.engine.tally import Tally
 from s3batch_tui.core.engine.window import STARTED_TASK_SLOTS, THREAD_TASK_SLOTS
 from s3batch_tui.core.errors import InputError
 from s3batch_tui.core.expiry import EXPIRE_REQUEST, expiry_reason
 from s3batch_tui.core.expiry import FAILURE_CODE as EXPIRY_CODE
-from s3batch_tui.core.manifest.entry import ManifestEntry
 from s3batch_tui.core.manifest.scan import ScanStopped
-from s3batch_tui.core.operations.base import OperationContext, TaskOutcome, is_async, is_batch
+from s3batch_tui.core.operations.base import OperationContext, is_async, is_batch
 from s3batch_tui.core.operations.registry import build_operation
 from s3batch_tui.core.report import ReportStaging, write_report
 from s3batch_tui.core.status import JobStatus as S
@@ -64,8 +63,6 @@ class JobRun:
         self.progress_dirty = False
         self.failure_reason: str | None = None
         self.shutdown_reason: str | None = None
-        self._in_flight = 0
-        self._in_flight_changed = threading.Condition()
         self._next_poll = 0.0
         self._request: str | None = None
         # Non-task calls stop retrying only when the process goes away: a cancelled job
@@ -74,15 +71,14 @@ class JobRun:
                                      lambda: self.shutdown_reason is not None)  # fmt: skip
         self.manifest = JobManifest(self.spec, engine.settings.job_dir(job_id), job_id, self.health.s3)
         self.feed: Feed | None = None
+        self.dispatch = TaskDispatch(self, self._task_stopping)
         self.thread = threading.Thread(target=self._main, name=f"job-{job_id[:8]}", daemon=True)
 
     # --- called from other threads ----------------------------------------------------
 
     def task_finished(self) -> None:
         """The recorder folded one outcome in (recorder thread)."""
-        with self._in_flight_changed:
-            self._in_flight -= 1
-            self._in_flight_changed.notify_all()
+        self.dispatch.finished()
 
     def request_failure(self, reason: str) -> None:
         """The failure threshold was crossed (recorder thread)."""
@@ -235,16 +231,15 @@ class JobRun:
         self.tally.start_active()
         retry = self.health.task_policy
         batch_size = operation.batch_size if is_batch(operation) else 1
-        execute = self._execute_batch if is_batch(operation) else self._execute
+        execute = self.dispatch.execute_batch if is_batch(operation) else self.dispatch.execute
         started = is_async(operation)
         slots = STARTED_TASK_SLOTS if started else THREAD_TASK_SLOTS
-        self.feed = Feed(entries, self.tally.is_done, batch_size, lambda: self._in_flight == 0)
+        self.feed = Feed(entries, self.tally.is_done, batch_size, lambda: self.dispatch.idle)
         try:
             for batch in self.feed:
                 stop = self._check_controls()
                 if batch is None:  # only tasks in flight, which may yet come back
-                    with self._in_flight_changed:
-                        self._in_flight_changed.wait(CONTROL_POLL_SECONDS)
+                    self.dispatch.wait(CONTROL_POLL_SECONDS)
                     if stop is None:
                         continue
                 while stop is None and self.health.breaker.is_open:
@@ -256,10 +251,9 @@ class JobRun:
                 if stop is not None:
                     return self._drain(stop)
                 self.health.probe_bucket = batch[0].bucket
-                with self._in_flight_changed:
-                    self._in_flight += len(batch)
+                self.dispatch.sent(len(batch))
                 if started:
-                    self._start(operation, retry, batch[0])
+                    self.dispatch.start(operation, retry, batch[0])
                 else:
                     self.engine.pool.submit(execute, operation, retry, batch if batch_size > 1 else batch[0])
         except TransientError as exc:  # the manifest stream could not be read on
@@ -294,55 +288,6 @@ class JobRun:
         if announce:  # the progress line shows it
             self.engine.status_changed(self.job_id, S.ACTIVE, S.ACTIVE, reason)
 
-    def _start(self, operation, retry: RetryPolicy, entry: ManifestEntry) -> None:
-        """The task's first attempt without a thread; a retry, if one is due, goes to the pool."""
-        slots = STARTED_TASK_SLOTS
-
-        def done(outcome: TaskOutcome | None) -> None:  # awscrt's thread, or this one
-            if outcome is None:  # the operation wants this task run the blocking way
-                self.engine.pool.submit(self._execute, operation, retry, entry, None, slots)
-                return
-            try:
-                retry.observe(outcome)
-                if not retry.is_final(outcome, 1) and not self._task_stopping():
-                    self.engine.pool.submit(self._execute, operation, retry, entry, outcome, slots)
-                    return
-            except BaseException as exc:  # never lose a task: whatever happened is its outcome
-                outcome = outcome_from_exception(exc)
-            self._record(entry, outcome)
-            self.engine.window.release(slots)
-
-        try:
-            operation.start(entry, done)
-        except BaseException as exc:  # nothing was sent: the task ends here, as `run` raising would
-            done(outcome_from_exception(exc))
-
-    def _execute(self, operation, retry: RetryPolicy, entry: ManifestEntry, first: TaskOutcome | None = None,
-                 slots: int = THREAD_TASK_SLOTS) -> None:  # fmt: skip
-        try:
-            outcome, _attempts = retry.execute(operation, entry, should_stop=self._task_stopping, first=first)
-        except BaseException as exc:  # never lose a task: whatever happened is its outcome
-            outcome = outcome_from_exception(exc)
-        self._record(entry, outcome)
-        self.engine.window.release(slots)
-
-    def _execute_batch(self, operation, retry: RetryPolicy, batch: list[ManifestEntry]) -> None:
-        try:
-            outcomes = retry.execute_batch(operation, batch, should_stop=self._task_stopping)
-        except BaseException as exc:  # never lose a task: whatever happened is its outcome
-            outcomes = [outcome_from_exception(exc)] * len(batch)
-        for entry, outcome in zip(batch, outcomes, strict=True):
-            self._record(entry, outcome)
-        self.engine.window.release(THREAD_TASK_SLOTS)
-
-    def _record(self, entry: ManifestEntry, outcome) -> None:
-        """Record an outcome, or hand the task back when transient faults (not the object) failed it."""
-        if not outcome.succeeded and self.feed is not None and self.health.hand_back(entry.ordinal, outcome):
-            self.feed.give_back([entry])
-            self.task_finished()
-            return
-        self.engine.recorder.record(self, entry, outcome)
-
     def _stopping(self) -> bool:
         return self._request == "cancel" or self.shutdown_reason is not None
 
@@ -375,8 +320,8 @@ class JobRun:
         record = self.store.get(self.job_id)
         self.priority = record.priority
         self._request = record.requested
-        if record.requested:
-            self.engine.recorder.call(lambda: self.store.set_request(self.job_id, None)).result()
+        if record.requested:  # a request written since it was read (a cancel after a pause) stays for next time
+            self.engine.recorder.call(lambda: self.store.clear_request(self.job_id, record.requested)).result()
         return record.requested
 
     def _drain(self, ending: S | str) -> S | str:
@@ -384,8 +329,7 @@ class JobRun:
         transitional = {S.CANCELLED: S.CANCELLING, S.FAILED: S.FAILING, "paused": S.PAUSING}
         if ending in transitional:
             self._set(transitional[ending], self.shutdown_reason)
-        with self._in_flight_changed:
-            self._in_flight_changed.wait_for(lambda: self._in_flight == 0)
+        self.dispatch.wait_idle()
         if ending == S.COMPLETE and self.failure_reason:
             ending = S.FAILED  # the last tasks in flight crossed the failure threshold
         self.tally.stop_active()

@@ -235,6 +235,12 @@ class Store:
             if reason is not None:
                 db.execute("UPDATE jobs SET status_reason = ? WHERE id = ?", (reason, job_id))
 
+    def clear_request(self, job_id: str, seen: str) -> None:
+        """Clear the request `seen` by the runner, unless another one replaced it since."""
+        with self._write() as db:
+            db.execute("UPDATE jobs SET requested = NULL, updated_at = ? WHERE id = ? AND requested = ?",
+                       (self.clock(), job_id, seen))  # fmt: skip
+
     def save_prepared(self, job_id: str, total_tasks: int, identity: dict[str, Any], skipped_rows: int) -> None:
         """Record what Preparing found: the task count and the manifest's identity."""
         with self._write() as db:
