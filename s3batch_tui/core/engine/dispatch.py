@@ -6,11 +6,19 @@ rest), turns whatever happened into an outcome so that no task is ever lost, han
 tasks that only met endpoint trouble back to the feed, and counts the tasks in flight
 so the run can wait for them when it drains. Every task holds its window slots until
 its outcome is recorded.
+
+A lean task whose first attempt asks for a retry (or that must run the blocking way, a
+copy too large for CopyObject) goes on to the pool, where it holds a thread like any
+threaded task, so it must then hold a threaded task's share of the window, not a lean
+request's. awscrt's thread, which reports the first attempt, cannot wait for slots, so
+it gives the lean slot back and queues the task (`waiting_for_pool`); the job's own
+thread takes the slots, by priority, and sends it (`send_to_pool`).
 """
 
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -37,6 +45,7 @@ class TaskDispatch:
         self.stopping = stopping
         self._in_flight = 0
         self._changed = threading.Condition()
+        self._for_pool: deque[tuple] = deque()  # (operation, retry policy, entry, first outcome or None)
 
     # --- the count of tasks in flight ----------------------------------------------------
 
@@ -61,10 +70,39 @@ class TaskDispatch:
         with self._changed:
             self._changed.wait(timeout)
 
-    def wait_idle(self) -> None:
-        """Wait until no task is in flight."""
+    # --- lean tasks going on to the pool, sent from the job's thread -----------------------
+
+    @property
+    def waiting_for_pool(self) -> bool:
+        """Some lean task waits to go on to the pool (it is still counted in flight)."""
+        return bool(self._for_pool)
+
+    def wait_idle(self, acquire: Callable[[int], bool], poll: float) -> None:
+        """Wait until no task is in flight, sending on to the pool the tasks that wait for it."""
+        while True:
+            self.send_to_pool(acquire)
+            with self._changed:
+                self._changed.wait_for(lambda: self._in_flight == 0 or bool(self._for_pool), poll)
+                if self._in_flight == 0:
+                    return
+
+    def send_to_pool(self, acquire: Callable[[int], bool]) -> bool:
+        """Send the waiting tasks to the pool, each once `acquire(slots)` got it its share.
+
+        Returns False if `acquire` gave up (the caller looks at its controls and comes back).
+        """
+        while self._for_pool:
+            if not acquire(THREAD_TASK_SLOTS):
+                return False
+            operation, retry, entry, first = self._for_pool.popleft()
+            self.engine.pool.submit(self.execute, operation, retry, entry, first)
+        return True
+
+    def _queue_for_pool(self, operation, retry: RetryPolicy, entry: ManifestEntry, first: TaskOutcome | None) -> None:
+        self.engine.window.release(STARTED_TASK_SLOTS)  # waiting, it holds nothing: no waiting task blocks another
         with self._changed:
-            self._changed.wait_for(lambda: self._in_flight == 0)
+            self._for_pool.append((operation, retry, entry, first))
+            self._changed.notify_all()  # the job's thread, waiting for tasks to come back, sends it
 
     # --- running tasks --------------------------------------------------------------------
 
@@ -73,13 +111,13 @@ class TaskDispatch:
         slots = STARTED_TASK_SLOTS
 
         def done(outcome: TaskOutcome | None) -> None:  # awscrt's thread, or this one
-            if outcome is None:  # the operation wants this task run the blocking way
-                self.engine.pool.submit(self.execute, operation, retry, entry, None, slots)
+            if outcome is None:  # the operation wants this task run the blocking way (a huge copy)
+                self._queue_for_pool(operation, retry, entry, None)
                 return
             try:
                 retry.observe(outcome)
                 if not retry.is_final(outcome, 1) and not self.stopping():
-                    self.engine.pool.submit(self.execute, operation, retry, entry, outcome, slots)
+                    self._queue_for_pool(operation, retry, entry, outcome)
                     return
             except BaseException as exc:  # never lose a task: whatever happened is its outcome
                 outcome = outcome_from_exception(exc)
@@ -91,15 +129,14 @@ class TaskDispatch:
         except BaseException as exc:  # nothing was sent: the task ends here, as `run` raising would
             done(outcome_from_exception(exc))
 
-    def execute(self, operation, retry: RetryPolicy, entry: ManifestEntry, first: TaskOutcome | None = None,
-                slots: int = THREAD_TASK_SLOTS) -> None:  # fmt: skip
-        """Run one task with its retries on this (pool) thread."""
+    def execute(self, operation, retry: RetryPolicy, entry: ManifestEntry, first: TaskOutcome | None = None) -> None:
+        """Run one task with its retries on this (pool) thread; it holds a threaded task's slots."""
         try:
             outcome, _attempts = retry.execute(operation, entry, should_stop=self.stopping, first=first)
         except BaseException as exc:  # never lose a task: whatever happened is its outcome
             outcome = outcome_from_exception(exc)
         self._record(entry, outcome)
-        self.engine.window.release(slots)
+        self.engine.window.release(THREAD_TASK_SLOTS)
 
     def execute_batch(self, operation, retry: RetryPolicy, batch: list[ManifestEntry]) -> None:
         """Run one batch (DeleteObjects) with its retries on this (pool) thread."""

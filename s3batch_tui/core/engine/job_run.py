@@ -238,6 +238,8 @@ class JobRun:
         try:
             for batch in self.feed:
                 stop = self._check_controls()
+                while stop is None and not self.dispatch.send_to_pool(self._take_slots):  # retries of lean tasks
+                    stop = self._check_controls(force=True)
                 if batch is None:  # only tasks in flight, which may yet come back
                     self.dispatch.wait(CONTROL_POLL_SECONDS)
                     if stop is None:
@@ -246,7 +248,7 @@ class JobRun:
                     stop = self._ride_out_outage()
                 while stop is None and not self.health.rate.wait():
                     stop = self._check_controls()
-                while stop is None and not self.engine.window.acquire(self.priority, CONTROL_POLL_SECONDS, slots):
+                while stop is None and not self._take_slots(slots):
                     stop = self._check_controls(force=True)
                 if stop is not None:
                     return self._drain(stop)
@@ -263,6 +265,10 @@ class JobRun:
             self.failure_reason = str(exc)
             return self._drain(S.FAILED)
         return self._drain(S.COMPLETE)
+
+    def _take_slots(self, slots: int) -> bool:
+        """Take `slots` of the shared window by the job's priority; False after a poll interval without."""
+        return self.engine.window.acquire(self.priority, CONTROL_POLL_SECONDS, slots)
 
     def _ride_out_outage(self) -> S | str | None:
         """Dispatch nothing while the endpoint is down; pause once the outage budget is spent."""
@@ -329,7 +335,7 @@ class JobRun:
         transitional = {S.CANCELLED: S.CANCELLING, S.FAILED: S.FAILING, "paused": S.PAUSING}
         if ending in transitional:
             self._set(transitional[ending], self.shutdown_reason)
-        self.dispatch.wait_idle()
+        self.dispatch.wait_idle(self._take_slots, CONTROL_POLL_SECONDS)
         if ending == S.COMPLETE and self.failure_reason:
             ending = S.FAILED  # the last tasks in flight crossed the failure threshold
         self.tally.stop_active()

@@ -18,7 +18,8 @@ STARTED_TASK_SLOTS = 1
 on its own event-loop thread): sixteen per worker are in flight, 256 with the default 16
 workers, as many as s5cmd's default. More requests in flight let the server batch its
 work; on 2 shared cores tagging went from 1,169 to 1,416 tasks/s (bench_tagging, 6
-interleaved rounds)."""
+interleaved rounds). Such a task retried on a worker thread holds THREAD_TASK_SLOTS then
+(dispatch.py)."""
 
 
 class PriorityWindow:
