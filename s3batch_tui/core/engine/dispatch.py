@@ -108,7 +108,6 @@ class TaskDispatch:
 
     def start(self, operation, retry: RetryPolicy, entry: ManifestEntry) -> None:
         """The task's first attempt without a thread; a retry, if one is due, goes to the pool."""
-        slots = STARTED_TASK_SLOTS
 
         def done(outcome: TaskOutcome | None) -> None:  # awscrt's thread, or this one
             if outcome is None:  # the operation wants this task run the blocking way (a huge copy)
@@ -122,7 +121,7 @@ class TaskDispatch:
             except BaseException as exc:  # never lose a task: whatever happened is its outcome
                 outcome = outcome_from_exception(exc)
             self._record(entry, outcome)
-            self.engine.window.release(slots)
+            self.engine.window.release(STARTED_TASK_SLOTS)
 
         try:
             operation.start(entry, done)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
@@ -18,6 +17,8 @@ from s3batch_tui.core.engine.control import RELEASE
 from s3batch_tui.core.engine.dispatch import TaskDispatch
 from s3batch_tui.core.engine.feed import Feed
 from s3batch_tui.core.engine.health import EndpointHealth
+from s3batch_tui.core.engine.inbox import POLL_SECONDS as CONTROL_POLL_SECONDS
+from s3batch_tui.core.engine.inbox import ControlInbox
 from s3batch_tui.core.engine.job_manifest import JobManifest
 from s3batch_tui.core.engine.retrying import TransientError
 from s3batch_tui.core.engine.tally import Tally
@@ -37,7 +38,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-CONTROL_POLL_SECONDS = 0.25
 REPORT_NOT_WRITTEN = "report not written"
 
 
@@ -56,15 +56,14 @@ class JobRun:
         self.spec = record.spec
         self.threshold = self.spec.options.failure_threshold
         self.total = record.total_tasks
-        self.priority = record.priority
         self.tally = Tally(record.checkpoint)
         self.staging = ReportStaging(engine.settings.job_dir(job_id) / "staging", self.spec.report.scope)
         self.staging.truncate_to(record.staging_lengths)
         self.progress_dirty = False
         self.failure_reason: str | None = None
         self.shutdown_reason: str | None = None
-        self._next_poll = 0.0
-        self._request: str | None = None
+        self.inbox = ControlInbox(self.store, job_id, record.priority,
+                                  lambda write: engine.recorder.call(write).result())  # fmt: skip
         # Non-task calls stop retrying only when the process goes away: a cancelled job
         # still needs its report written.
         self.health = EndpointHealth(self.spec.options, lambda: engine.clients.client("s3"),
@@ -107,7 +106,7 @@ class JobRun:
 
     def _lifecycle(self) -> None:
         status = self.store.get(self.job_id).status
-        request = self._take_request()  # a request left while no runner held the job
+        request = self.inbox.take()  # a request left while no runner held the job
         if status == S.CANCELLING or request == "cancel":
             return self._finish(S.CANCELLED)
         unfinished = unfinished_ending(status, [entry[0] for entry in self.store.history(self.job_id)])
@@ -139,7 +138,7 @@ class JobRun:
         old = self.store.get(self.job_id).status
         if old == status and reason is None:
             return
-        # A request is cleared as the runner reads it (`_take_request`); one that arrived since
+        # A request is cleared as the runner reads it (`inbox.take`); one that arrived since
         # (a cancel while Preparing ends) must survive this change and be acted on next.
         record = self.engine.recorder.call(
             lambda: self.store.set_status(self.job_id, status, reason, failure_reasons,
@@ -161,7 +160,7 @@ class JobRun:
             self._set(S.FAILED, str(exc), [{"FailureCode": exc.code, "FailureReason": str(exc)}])
             return False
         except ScanStopped:
-            if self._request == "cancel":
+            if self.inbox.last == "cancel":
                 self._set(S.CANCELLED, "cancelled while preparing")
                 return False
             if self.shutdown_reason:
@@ -187,11 +186,7 @@ class JobRun:
         """Stop a long validation pass for a shutdown or a cancel (polled at most 4 times a second)."""
         if self.shutdown_reason is not None:
             return True
-        now = time.monotonic()
-        if now >= self._next_poll:
-            self._next_poll = now + CONTROL_POLL_SECONDS
-            return self._take_request() in ("cancel", "pause")
-        return False
+        return self.inbox.due() and self.inbox.take() in ("cancel", "pause")
 
     def _build_operation(self):
         context = OperationContext(
@@ -268,7 +263,7 @@ class JobRun:
 
     def _take_slots(self, slots: int) -> bool:
         """Take `slots` of the shared window by the job's priority; False after a poll interval without."""
-        return self.engine.window.acquire(self.priority, CONTROL_POLL_SECONDS, slots)
+        return self.engine.window.acquire(self.inbox.priority, CONTROL_POLL_SECONDS, slots)
 
     def _ride_out_outage(self) -> S | str | None:
         """Dispatch nothing while the endpoint is down; pause once the outage budget is spent."""
@@ -295,7 +290,7 @@ class JobRun:
             self.engine.status_changed(self.job_id, S.ACTIVE, S.ACTIVE, reason)
 
     def _stopping(self) -> bool:
-        return self._request == "cancel" or self.shutdown_reason is not None
+        return self.inbox.last == "cancel" or self.shutdown_reason is not None
 
     def _task_stopping(self) -> bool:
         """No further attempt: the job is stopping, or the endpoint is down (the task comes back)."""
@@ -307,12 +302,10 @@ class JobRun:
             return S.FAILED
         if self.shutdown_reason:
             return "paused"
-        now = time.monotonic()
-        if not force and now < self._next_poll:
+        if not self.inbox.due(force):
             return None
-        self._next_poll = now + CONTROL_POLL_SECONDS
         self._publish()
-        request = self._take_request()
+        request = self.inbox.take()
         if request == "cancel":
             return S.CANCELLED
         if request == "pause":
@@ -321,14 +314,6 @@ class JobRun:
             self.shutdown_reason = self.store.get(self.job_id).status_reason or "released by request"
             return "paused"
         return None
-
-    def _take_request(self) -> str | None:
-        record = self.store.get(self.job_id)
-        self.priority = record.priority
-        self._request = record.requested
-        if record.requested:  # a request written since it was read (a cancel after a pause) stays for next time
-            self.engine.recorder.call(lambda: self.store.clear_request(self.job_id, record.requested)).result()
-        return record.requested
 
     def _drain(self, ending: S | str) -> S | str:
         """Stop dispatching, let in-flight tasks finish, and commit where we are."""
@@ -365,13 +350,10 @@ class JobRun:
                 self._pause_and_stop(self.store.get(self.job_id).status_reason or "released by request")
 
     def _wait_for_request(self) -> str:
-        while True:
-            if self.shutdown_reason:
-                raise StopRun
-            request = self._take_request()
-            if request:
-                return request
-            time.sleep(CONTROL_POLL_SECONDS)
+        request = self.inbox.wait(lambda: self.shutdown_reason is not None)
+        if request is None:  # this process is going away
+            raise StopRun
+        return request
 
     # --- the end --------------------------------------------------------------------------
 

@@ -7,7 +7,6 @@ the table; `ReportBrowser` (core) seeks to pages, so a 1,000,000-row report stay
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -18,9 +17,9 @@ from textual.widgets import DataTable, Header, Input, Static
 from textual.worker import get_current_worker
 
 from s3batch_tui.core.report import ReportSummary, open_report
-from s3batch_tui.core.report.browse import ReportBrowser, ReportPage, RowFilter, ScanStopped, default_export_name
+from s3batch_tui.core.report.browse import ReportBrowser, ReportPage, RowFilter, ScanStopped
 from s3batch_tui.tui.commands import Command, bindings
-from s3batch_tui.tui.screens.ask import AskScreen
+from s3batch_tui.tui.screens.report_export import ExportFailedMixin
 from s3batch_tui.tui.screens.row_detail import RowScreen
 from s3batch_tui.tui.widgets.footer import AppFooter
 from s3batch_tui.tui.widgets.report_view import (
@@ -57,7 +56,7 @@ COMMANDS = (
 STATUS_CYCLE = (None, "failed", "succeeded")
 
 
-class ReportScreen(Screen):
+class ReportScreen(ExportFailedMixin, Screen):
     """One report: counts by status and error code, and its rows a page at a time.
 
     Args:
@@ -190,19 +189,6 @@ class ReportScreen(Screen):
             self.post_message(self.Counted(row_filter, total))
         except Exception:  # noqa: BLE001, S110 - ScanStopped, or an error that paging will show
             pass
-
-    @work(thread=True, exit_on_error=False, group="report-export")
-    def _write_export(self, destination: Path, row_filter: RowFilter) -> None:
-        try:
-            written = self.browser.export_failed(destination, row_filter)
-        except Exception as exc:  # noqa: BLE001
-            self.app.notify(escape(str(exc)), title="Nothing exported", severity="error", timeout=10)
-            return
-        self.app.notify(
-            f"{written:,} failed rows written to {escape(str(destination))}.\nUse it as the manifest of a "
-            "new job: the wizard (n on the jobs screen), or a job file for `s3batch-tui job create`.",
-            title="Failed rows exported", timeout=15,
-        )  # fmt: skip
 
     # --- showing ------------------------------------------------------------------------
 
@@ -388,20 +374,3 @@ class ReportScreen(Screen):
     @on(DataTable.RowSelected, "#report-rows")
     def _row_chosen(self) -> None:
         self.action_show_row()
-
-    def action_export_failed(self) -> None:
-        if self.browser is None:
-            return
-        if self.summary is not None and not self.summary.failed:
-            self.notify("No failed rows to export: every task succeeded.", severity="warning")
-            return
-        wanted = replace(self.row_filter, status=None)
-        which = "the failed rows" if wanted == RowFilter() else "the failed rows matching the filter"
-        default = self.app.settings.data_dir / "exports" / default_export_name(self.browser.report.location)
-        prompt = f"Write {which} as a CSV manifest (bucket,key[,versionId]) to this file:"
-
-        def export(answer: str | None) -> None:
-            if answer:
-                self._write_export(Path(answer).expanduser(), wanted)
-
-        self.app.push_screen(AskScreen("Export failed rows", prompt, str(default)), export)
